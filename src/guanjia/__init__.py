@@ -1,0 +1,1 @@
+"""Guanjia (管家): a community service desk for street offices."""

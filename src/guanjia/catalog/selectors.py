@@ -1,0 +1,28 @@
+"""Reads of the service catalog."""
+
+from dataclasses import dataclass
+
+from guanjia.catalog.models import ServiceCategory, ServiceGroup
+
+
+@dataclass
+class CatalogGroup:
+    code: str
+    label: str
+    categories: list[ServiceCategory]
+
+
+def catalog_for_residents() -> list[CatalogGroup]:
+    """Active services grouped as residents know them (三有 first, then 三管), common ones first."""
+    by_group: dict[str, list[ServiceCategory]] = {}
+    for category in ServiceCategory.objects.filter(active=True).order_by("sort_order", "code"):
+        by_group.setdefault(category.group, []).append(category)
+    return [
+        CatalogGroup(code=g.value, label=str(g.label), categories=by_group[g.value])
+        for g in ServiceGroup
+        if g.value in by_group
+    ]
+
+
+def category_by_code(code: str) -> ServiceCategory | None:
+    return ServiceCategory.objects.filter(code=code).first()

@@ -1,0 +1,72 @@
+"""Reads about people: who can handle what, how busy they are, whether they are on duty."""
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from guanjia.catalog.models import ServiceCategory
+from guanjia.people.models import StaffProfile, User
+
+# A worker's open orders beyond which automatic assignment and grabbing stop (HC 小区物业 uses 10).
+DEFAULT_WORKLOAD_CAP = 10
+
+
+def handler_profile(user: User) -> StaffProfile | None:
+    try:
+        profile = user.staff
+    except StaffProfile.DoesNotExist:
+        return None
+    return profile if profile.active and user.is_active else None
+
+
+def handler_qualified(profile: StaffProfile, category: ServiceCategory, day: dt.date) -> bool:
+    """A staff member needs the skill; a vendor's member needs the vendor under contract for it."""
+    if profile.vendor_id is not None:
+        vendor = profile.vendor
+        return (
+            vendor is not None
+            and vendor.under_contract(day)
+            and vendor.categories.filter(pk=category.pk).exists()
+        )
+    return profile.skills.filter(pk=category.pk).exists()
+
+
+def handler_open_workload(user: User) -> int:
+    from guanjia.tickets.models import OPEN_STATUSES, Ticket
+
+    return Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()
+
+
+def handler_on_duty(profile: StaffProfile, when: dt.datetime) -> bool:
+    """On duty if any weekly shift covers `when` (local time). No shifts at all: always on duty."""
+    local = timezone.localtime(when)
+    shifts = list(profile.shifts.all())
+    if not shifts:
+        return True
+    t = local.time()
+    today = local.weekday()
+    yesterday = (today - 1) % 7
+    for s in shifts:
+        if s.start <= s.end:
+            if s.weekday == today and s.start <= t < s.end:
+                return True
+        # A night shift started yesterday and runs past midnight, or starts today.
+        elif (s.weekday == today and t >= s.start) or (s.weekday == yesterday and t < s.end):
+            return True
+    return False
+
+
+def handlers_for_category(street_id: int, category: ServiceCategory) -> QuerySet[User]:
+    """Active accounts in the street that may handle `category` (skill or vendor contract)."""
+    from django.db.models import Q
+
+    return (
+        User.objects.filter(is_active=True, staff__active=True, staff__street_id=street_id)
+        .filter(
+            Q(staff__vendor__isnull=True, staff__skills=category)
+            | Q(staff__vendor__active=True, staff__vendor__categories=category)
+        )
+        .distinct()
+        .order_by("username")
+    )
