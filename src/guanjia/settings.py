@@ -123,7 +123,9 @@ if DATABASES["default"]["ENGINE"] == "guanjia.core.dbbackends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
     }
-    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test.sqlite3")})
+    # A file (not :memory:) so tests can race threads through WAL; one per process so parallel
+    # runs do not collide.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
