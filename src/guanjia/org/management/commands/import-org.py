@@ -1,0 +1,115 @@
+"""`guanjia import-org FILE [--json] [--dry-run] [--street-code CODE]`: load a street's places.
+
+Thin: `org_file_parse` reads and checks the file, `org_import` writes it. With --json stdout gets
+exactly one JSON document; progress and errors go to stderr.
+"""
+
+import json
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from guanjia.core.errors import GuanjiaError
+from guanjia.org.importer import org_file_parse
+from guanjia.org.services import LEVELS, ImportReport, org_import
+
+# Enough to fix a file by; the rest are counted.
+MAX_ERRORS_SHOWN = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Import streets, communities, compounds, buildings and units from a .json, .csv or .xlsx "
+        "file. Re-importing updates and never duplicates or deletes."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("file", type=Path, help="a .json, .csv or .xlsx org file")
+        parser.add_argument(
+            "--json", action="store_true", help="print one JSON document with the counts"
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the file and count what would change, then write nothing",
+        )
+        parser.add_argument(
+            "--street-code",
+            metavar="CODE",
+            help="the code of the street in the file (a file with one street only)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        verbose = options["verbosity"] >= 1
+        try:
+            org_file = org_file_parse(path)
+            if verbose:
+                self.stderr.write(
+                    _("Read %(file)s: %(streets)d street(s), %(compounds)d compound(s).")
+                    % {
+                        "file": path.name,
+                        "streets": len(org_file.streets),
+                        "compounds": sum(
+                            1 for street in org_file.streets for _pair in street.compounds()
+                        ),
+                    }
+                )
+            if options["dry_run"]:
+                # Run the real import and roll it back, so the counts are what it would do.
+                with transaction.atomic():
+                    report = org_import(org_file, street_code=options["street_code"])
+                    transaction.set_rollback(True)
+                report.dry_run = True
+            else:
+                report = org_import(org_file, street_code=options["street_code"])
+        except GuanjiaError as exc:
+            raise CommandError(_error_text(exc)) from exc
+
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+        else:
+            self.stdout.write(_summary(report))
+
+
+def _error_text(exc: GuanjiaError) -> str:
+    errors: list[str] = list(exc.extra.get("errors") or [])
+    lines = [str(exc.message)]
+    lines += [f"  - {error}" for error in errors[:MAX_ERRORS_SHOWN]]
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(
+            _("  … and %(count)d more.") % {"count": len(errors) - MAX_ERRORS_SHOWN},
+        )
+    return "\n".join(lines)
+
+
+def _summary(report: ImportReport) -> str:
+    level_names = {
+        "communities": _("communities"),
+        "compounds": _("compounds"),
+        "buildings": _("buildings"),
+        "units": _("units"),
+    }
+    lines = []
+    for street in report.streets:
+        state = _("new") if street.created else _("existing")
+        lines.append(
+            _("Street %(name)s (%(code)s, %(state)s)")
+            % {"name": street.name, "code": street.code, "state": state}
+        )
+    for level in LEVELS:
+        counts = report.total(level)
+        lines.append(
+            _(
+                "  %(level)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(kept)d kept"
+            )
+            % {"level": level_names[level], **counts.as_dict()}
+        )
+    if report.dry_run:
+        lines.append(_("Dry run: nothing was written."))
+    return "\n".join(lines)
