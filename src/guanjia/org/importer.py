@@ -168,8 +168,11 @@ class Problems:
         return bool(self.items)
 
     def raise_if_any(self, source: str = "") -> None:
-        if not self.items:
-            return
+        if self.items:
+            raise self.error(source)
+
+    def error(self, source: str = "") -> InvalidInput:
+        """The InvalidInput to raise: a summary, and every problem in `extra["errors"]`."""
         count = len(self.items)
         if source:
             message = _("%(source)s: %(count)d problem(s) found, nothing was imported.") % {
@@ -178,7 +181,7 @@ class Problems:
             }
         else:
             message = _("%(count)d problem(s) found, nothing was imported.") % {"count": count}
-        raise InvalidInput(message, code="invalid_org_file", extra={"errors": list(self.items)})
+        return InvalidInput(message, code="invalid_org_file", extra={"errors": list(self.items)})
 
 
 def _cell_place(row: int, column: str) -> str:
@@ -775,7 +778,12 @@ def _read_csv(raw: bytes, problems: Problems) -> list[StreetSpec]:
     text = _decode_csv(raw, problems)
     if text is None:
         return []
-    return _streets_from_rows(_rows_from_table(csv.reader(io.StringIO(text)), problems), problems)
+    try:
+        table = csv.reader(io.StringIO(text))
+        return _streets_from_rows(_rows_from_table(table, problems), problems)
+    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end of the file
+        problems.add("", _("unreadable CSV: %(reason)s") % {"reason": exc})
+        return []
 
 
 def _read_xlsx(raw: bytes, problems: Problems) -> list[StreetSpec]:
@@ -808,12 +816,12 @@ def org_file_parse(path: Path) -> OrgFile:
             _("unknown file type %(suffix)r: use .json, .csv or .xlsx.")
             % {"suffix": path.suffix or path.name},
         )
-        problems.raise_if_any(str(path))
+        problems.raise_if_any()
     try:
         raw = path.read_bytes()
     except OSError as exc:
         problems.add(str(path), _("cannot read the file: %(reason)s") % {"reason": exc.strerror})
-        problems.raise_if_any()
+        raise problems.error() from exc
     if suffix == ".json":
         streets = _read_json(raw, problems)
     elif suffix == ".csv":

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import InvalidInput
@@ -169,36 +169,57 @@ def _street_find_or_create(spec: StreetSpec, *, reserved: set[str]) -> tuple[Str
     return street, StreetReport(code=street.code, name=street.name, created=True)
 
 
-def _communities_write(street: Street, spec: StreetSpec, report: StreetReport) -> dict[str, int]:
-    existing = dict(Community.objects.filter(street=street).values_list("name", "pk").order_by())
-    wanted = [c.name for c in spec.communities]
-    new = [Community(street=street, name=name) for name in wanted if name not in existing]
-    Community.objects.bulk_create(new)
-    ids = dict(existing)
-    if any(c.pk is None for c in new):  # a backend that cannot return ids from a bulk insert
-        ids = dict(Community.objects.filter(street=street).values_list("name", "pk").order_by())
-    else:
-        ids.update((c.name, c.pk) for c in new)
-    report.communities = Counts(
-        created=len(new),
-        unchanged=len(wanted) - len(new),
-        kept=len(existing) - (len(wanted) - len(new)),
+Key = tuple[Any, ...]
+
+
+def _counts(existing: int, mentioned: int, created: int, updated: int) -> Counts:
+    return Counts(
+        created=created,
+        updated=updated,
+        unchanged=mentioned - created - updated,
+        kept=existing - (mentioned - created),
     )
-    return ids
 
 
-COMPOUND_FIELDS = ("community_id", "aliases", "latitude", "longitude", "households")
+def _ids(
+    model: type[models.Model],
+    street: Street,
+    key_fields: tuple[str, ...],
+    existing: dict[Key, int],
+    created: Sequence[models.Model],
+) -> dict[Key, int]:
+    """Primary keys of a street's rows by their natural key, the ones just created included."""
+    if all(obj.pk is not None for obj in created):
+        return existing | {tuple(getattr(obj, f) for f in key_fields): obj.pk for obj in created}
+    # A backend that cannot return ids from a bulk insert (SQLite before 3.35): read them back.
+    rows = model._default_manager.filter(street=street).order_by()
+    return {tuple(row[1:]): row[0] for row in rows.values_list("pk", *key_fields)}
+
+
+def _communities_write(street: Street, spec: StreetSpec, report: StreetReport) -> dict[Key, int]:
+    existing = {
+        (name,): pk
+        for name, pk in Community.objects.filter(street=street).order_by().values_list("name", "pk")
+    }
+    new = [Community(street=street, name=c.name) for c in spec.communities]
+    new = [obj for obj in new if (obj.name,) not in existing]
+    Community.objects.bulk_create(new)
+    # A community has nothing but its name: it is created or left as it is.
+    report.communities = _counts(len(existing), len(spec.communities), len(new), 0)
+    return _ids(Community, street, ("name",), existing, new)
 
 
 def _compounds_write(
-    street: Street, spec: StreetSpec, community_ids: dict[str, int], report: StreetReport
-) -> dict[str, int]:
-    existing = {c.name: c for c in Compound.objects.filter(street=street).order_by()}
+    street: Street, spec: StreetSpec, community_ids: dict[Key, int], report: StreetReport
+) -> dict[Key, int]:
+    existing = {(c.name,): c for c in Compound.objects.filter(street=street).order_by()}
     new: list[Compound] = []
     changed: list[Compound] = []
     changed_fields: set[str] = set()
+    mentioned = 0
     for community, compound in spec.compounds():
-        values: dict[str, Any] = {"community_id": community_ids[community.name]}
+        mentioned += 1
+        values: dict[str, Any] = {"community_id": community_ids[(community.name,)]}
         # None means "not in the file": keep what the database has rather than erase it.
         if compound.aliases is not None:
             values["aliases"] = list(compound.aliases)
@@ -207,7 +228,7 @@ def _compounds_write(
             values["longitude"] = _coordinate(compound.longitude)
         if compound.households is not None:
             values["households"] = compound.households
-        obj = existing.get(compound.name)
+        obj = existing.get((compound.name,))
         if obj is None:
             new.append(Compound(street=street, name=compound.name, **values))
             continue
@@ -220,111 +241,75 @@ def _compounds_write(
     Compound.objects.bulk_create(new)
     if changed:
         Compound.objects.bulk_update(changed, sorted(changed_fields))
-    mentioned = sum(1 for _ in spec.compounds())
-    report.compounds = Counts(
-        created=len(new),
-        updated=len(changed),
-        unchanged=mentioned - len(new) - len(changed),
-        kept=len(existing) - (mentioned - len(new)),
-    )
-    ids = {name: obj.pk for name, obj in existing.items()}
-    if any(c.pk is None for c in new):
-        ids = dict(Compound.objects.filter(street=street).values_list("name", "pk").order_by())
-    else:
-        ids.update((c.name, c.pk) for c in new)
-    return ids
+    report.compounds = _counts(len(existing), mentioned, len(new), len(changed))
+    ids = {key: obj.pk for key, obj in existing.items()}
+    return _ids(Compound, street, ("name",), ids, new)
+
+
+def _sorted_places_write(
+    model: type[Building] | type[Unit],
+    street: Street,
+    parent_field: str,
+    wanted: list[tuple[int, str, int]],
+) -> tuple[Counts, dict[Key, int]]:
+    """Buildings of compounds or units of buildings, `wanted` as (parent id, name, sort key).
+
+    Matched by (parent, name); the sort key is all that an import can change.
+    """
+    rows = model._default_manager.filter(street=street).order_by()
+    existing: dict[Key, Any] = {
+        (getattr(obj, parent_field), obj.name): obj
+        for obj in rows.only("pk", parent_field, "name", "sort_key")
+    }
+    new: list[Any] = []
+    changed: list[Any] = []
+    for parent_id, name, sort_key in wanted:
+        obj = existing.get((parent_id, name))
+        if obj is None:
+            new.append(
+                model(street=street, name=name, sort_key=sort_key, **{parent_field: parent_id})
+            )
+        elif obj.sort_key != sort_key:
+            obj.sort_key = sort_key
+            changed.append(obj)
+    model._default_manager.bulk_create(new)
+    if changed:
+        model._default_manager.bulk_update(changed, ["sort_key"])
+    counts = _counts(len(existing), len(wanted), len(new), len(changed))
+    ids = {key: obj.pk for key, obj in existing.items()}
+    return counts, _ids(model, street, (parent_field, "name"), ids, new)
 
 
 def _buildings_write(
-    street: Street, spec: StreetSpec, compound_ids: dict[str, int], report: StreetReport
-) -> dict[tuple[int, str], int]:
-    existing = {
-        (b.compound_id, b.name): b
-        for b in Building.objects.filter(street=street).only(
-            "pk", "compound_id", "name", "sort_key"
-        )
-    }
-    new: list[Building] = []
-    changed: list[Building] = []
-    mentioned = 0
-    for _community, compound in spec.compounds():
-        compound_id = compound_ids[compound.name]
-        for position, building in enumerate(compound.buildings, start=1):
-            mentioned += 1
-            sort_key = place_sort_key(building.name, position)
-            obj = existing.get((compound_id, building.name))
-            if obj is None:
-                new.append(
-                    Building(
-                        street=street,
-                        compound_id=compound_id,
-                        name=building.name,
-                        sort_key=sort_key,
-                    )
-                )
-            elif obj.sort_key != sort_key:
-                obj.sort_key = sort_key
-                changed.append(obj)
-    Building.objects.bulk_create(new)
-    if changed:
-        Building.objects.bulk_update(changed, ["sort_key"])
-    report.buildings = Counts(
-        created=len(new),
-        updated=len(changed),
-        unchanged=mentioned - len(new) - len(changed),
-        kept=len(existing) - (mentioned - len(new)),
-    )
-    ids = {key: obj.pk for key, obj in existing.items()}
-    if any(b.pk is None for b in new):
-        ids = {
-            (compound_id, name): pk
-            for pk, compound_id, name in Building.objects.filter(street=street).values_list(
-                "pk", "compound_id", "name"
-            )
-        }
-    else:
-        ids.update(((b.compound_id, b.name), b.pk) for b in new)
+    street: Street, spec: StreetSpec, compound_ids: dict[Key, int], report: StreetReport
+) -> dict[Key, int]:
+    wanted = [
+        (compound_ids[(compound.name,)], building.name, place_sort_key(building.name, position))
+        for _community, compound in spec.compounds()
+        for position, building in enumerate(compound.buildings, start=1)
+    ]
+    report.buildings, ids = _sorted_places_write(Building, street, "compound_id", wanted)
     return ids
 
 
 def _units_write(
     street: Street,
     spec: StreetSpec,
-    compound_ids: dict[str, int],
-    building_ids: dict[tuple[int, str], int],
+    compound_ids: dict[Key, int],
+    building_ids: dict[Key, int],
     report: StreetReport,
 ) -> None:
-    existing = {
-        (u.building_id, u.name): u
-        for u in Unit.objects.filter(street=street).only("pk", "building_id", "name", "sort_key")
-    }
-    new: list[Unit] = []
-    changed: list[Unit] = []
-    mentioned = 0
-    for _community, compound in spec.compounds():
-        compound_id = compound_ids[compound.name]
-        for building in compound.buildings:
-            building_id = building_ids[(compound_id, building.name)]
-            for position, unit in enumerate(building.units, start=1):
-                mentioned += 1
-                sort_key = place_sort_key(unit, position)
-                obj = existing.get((building_id, unit))
-                if obj is None:
-                    new.append(
-                        Unit(street=street, building_id=building_id, name=unit, sort_key=sort_key)
-                    )
-                elif obj.sort_key != sort_key:
-                    obj.sort_key = sort_key
-                    changed.append(obj)
-    Unit.objects.bulk_create(new)
-    if changed:
-        Unit.objects.bulk_update(changed, ["sort_key"])
-    report.units = Counts(
-        created=len(new),
-        updated=len(changed),
-        unchanged=mentioned - len(new) - len(changed),
-        kept=len(existing) - (mentioned - len(new)),
-    )
+    wanted = [
+        (
+            building_ids[(compound_ids[(compound.name,)], building.name)],
+            unit,
+            place_sort_key(unit, position),
+        )
+        for _community, compound in spec.compounds()
+        for building in compound.buildings
+        for position, unit in enumerate(building.units, start=1)
+    ]
+    report.units, _unit_ids = _sorted_places_write(Unit, street, "building_id", wanted)
 
 
 def _streets_of(data: OrgFile | Sequence[StreetSpec] | Iterable[StreetSpec]) -> list[StreetSpec]:
