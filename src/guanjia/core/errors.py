@@ -53,3 +53,10 @@ class Conflict(GuanjiaError):
 
     status = 409
     default_code = "conflict"
+
+
+class PayloadTooLarge(GuanjiaError):
+    """An upload over the size (or pixel) limit, refused before it is decoded."""
+
+    status = 413
+    default_code = "too_large"
