@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.catalog.models import ServiceCategory
+from guanjia.core.phones import phone_mask
 from guanjia.org.models import Compound, Household, Street
 
 
@@ -53,7 +54,8 @@ class Resident(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or self.phone[-4:]
+        # De-identified (GB/T 35273 §7.2): titles, logs and links show no name and no full number.
+        return phone_mask(self.phone)
 
 
 class Vendor(models.Model):
