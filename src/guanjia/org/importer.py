@@ -605,11 +605,84 @@ def _cell_text(value: Any) -> str:
 
 
 @dataclass
+class _SheetRow:
+    """One checked row of a sheet: a unit, or a building or a compound without units."""
+
+    number: int
+    street: str
+    code: str | None
+    community: str
+    compound: str
+    aliases: list[str] | None
+    building: str
+    unit: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    households: int | None
+
+
+def _sheet_row(number: int, row: dict[str, Any], problems: Problems) -> _SheetRow | None:
+    """The row's values, or None after noting each of its problems."""
+    texts = {column: _cell_text(value) for column, value in row.items()}
+    found = len(problems.items)
+    for column, limit in (
+        (COL_STREET, MAX_STREET_NAME),
+        (COL_COMMUNITY, MAX_COMMUNITY_NAME),
+        (COL_COMPOUND, MAX_COMPOUND_NAME),
+    ):
+        _check_name(texts[column], limit, _cell_place(number, column), problems)
+    building, unit = texts[COL_BUILDING], texts[COL_UNIT]
+    if building:
+        _check_name(building, MAX_BUILDING_NAME, _cell_place(number, COL_BUILDING), problems)
+    elif unit:
+        problems.add(_cell_place(number, COL_BUILDING), _("a unit needs a building."))
+    if unit:
+        _check_name(unit, MAX_UNIT_NAME, _cell_place(number, COL_UNIT), problems)
+    code = None
+    if texts.get(COL_CODE):
+        code = _check_code(texts[COL_CODE], _cell_place(number, COL_CODE), problems)
+    latitude = longitude = None
+    if texts.get(COL_LATITUDE):
+        place = _cell_place(number, COL_LATITUDE)
+        latitude = _parse_coordinate(row[COL_LATITUDE], 90, place, problems)
+    if texts.get(COL_LONGITUDE):
+        place = _cell_place(number, COL_LONGITUDE)
+        longitude = _parse_coordinate(row[COL_LONGITUDE], 180, place, problems)
+    if len(problems.items) == found and (latitude is None) != (longitude is None):
+        problems.add(_row_place(number), _("give both latitude and longitude, or neither."))
+    households = None
+    if texts.get(COL_HOUSEHOLDS):
+        place = _cell_place(number, COL_HOUSEHOLDS)
+        households = _parse_households(row[COL_HOUSEHOLDS], place, problems)
+    aliases: list[str] | None = None
+    if COL_ALIASES in row:
+        # The column is there: the file says what the aliases are, even when it says none.
+        aliases = _split_aliases(texts[COL_ALIASES])
+        for alias in aliases:
+            _check_name(alias, MAX_ALIAS, _cell_place(number, COL_ALIASES), problems)
+    if len(problems.items) > found:
+        return None
+    return _SheetRow(
+        number=number,
+        street=texts[COL_STREET],
+        code=code,
+        community=texts[COL_COMMUNITY],
+        compound=texts[COL_COMPOUND],
+        aliases=aliases,
+        building=building,
+        unit=unit,
+        latitude=latitude,
+        longitude=longitude,
+        households=households,
+    )
+
+
+@dataclass
 class _SheetCompound:
     spec: CompoundSpec
     community: str
     row: int
-    buildings: dict[str, tuple[BuildingSpec, set[str]]] = field(default_factory=dict)
+    units: dict[str, tuple[BuildingSpec, set[str]]] = field(default_factory=dict)
     coordinates_row: int = 0
     households_row: int = 0
 
@@ -623,155 +696,139 @@ class _SheetStreet:
     compounds: dict[str, _SheetCompound] = field(default_factory=dict)
 
 
-def _streets_from_rows(rows: Iterable[Row], problems: Problems) -> list[StreetSpec]:
-    """Group one-row-per-unit sheets into streets; repeated compound cells must agree."""
-    streets: dict[str, _SheetStreet] = {}
-    code_owner: dict[str, str] = {}
-    for number, row in rows:
-        texts = {column: _cell_text(value) for column, value in row.items()}
-        ok = True
-        for column, limit in (
-            (COL_STREET, MAX_STREET_NAME),
-            (COL_COMMUNITY, MAX_COMMUNITY_NAME),
-            (COL_COMPOUND, MAX_COMPOUND_NAME),
-        ):
-            ok = _check_name(texts[column], limit, _cell_place(number, column), problems) and ok
-        building_name, unit_name = texts[COL_BUILDING], texts[COL_UNIT]
-        if building_name:
-            place = _cell_place(number, COL_BUILDING)
-            ok = _check_name(building_name, MAX_BUILDING_NAME, place, problems) and ok
-        elif unit_name:
-            problems.add(_cell_place(number, COL_BUILDING), _("a unit needs a building."))
-            ok = False
-        if unit_name:
-            place = _cell_place(number, COL_UNIT)
-            ok = _check_name(unit_name, MAX_UNIT_NAME, place, problems) and ok
-        code = None
-        if texts.get(COL_CODE):
-            code = _check_code(texts[COL_CODE], _cell_place(number, COL_CODE), problems)
-            ok = ok and code is not None
-        latitude = longitude = None
-        if texts.get(COL_LATITUDE):
-            place = _cell_place(number, COL_LATITUDE)
-            latitude = _parse_coordinate(row[COL_LATITUDE], 90, place, problems)
-            ok = ok and latitude is not None
-        if texts.get(COL_LONGITUDE):
-            place = _cell_place(number, COL_LONGITUDE)
-            longitude = _parse_coordinate(row[COL_LONGITUDE], 180, place, problems)
-            ok = ok and longitude is not None
-        if ok and (latitude is None) != (longitude is None):
-            problems.add(_row_place(number), _("give both latitude and longitude, or neither."))
-            ok = False
-        households = None
-        if texts.get(COL_HOUSEHOLDS):
-            place = _cell_place(number, COL_HOUSEHOLDS)
-            households = _parse_households(row[COL_HOUSEHOLDS], place, problems)
-            ok = ok and households is not None
-        aliases: list[str] | None = None
-        if COL_ALIASES in row:
-            aliases = _split_aliases(texts[COL_ALIASES])
-            for alias in aliases:
-                if len(alias) > MAX_ALIAS:
-                    _check_name(alias, MAX_ALIAS, _cell_place(number, COL_ALIASES), problems)
-                    ok = False
-        if not ok:
-            continue
+class _SheetStreets:
+    """Rows grouped back into streets. A compound's cells repeat on each of its rows: they must
+    agree (aliases add up), and a compound name belongs to one community of its street."""
 
-        street_name = texts[COL_STREET]
-        street = streets.get(street_name)
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.streets: dict[str, _SheetStreet] = {}
+        self.code_owners: dict[str, str] = {}
+
+    def add(self, row: _SheetRow) -> None:
+        street = self._street(row)
         if street is None:
-            street = streets[street_name] = _SheetStreet(name=street_name, code=code, row=number)
-        if code:
-            if street.code is None:
-                street.code = code
-            elif street.code != code:
-                problems.add(
-                    _cell_place(number, COL_CODE),
-                    _("street %(street)s has code %(code)s at row %(row)d.")
-                    % {"street": street_name, "code": street.code, "row": street.row},
-                )
-                continue
-            owner = code_owner.setdefault(code, street_name)
-            if owner != street_name:
-                problems.add(
-                    _cell_place(number, COL_CODE),
-                    _("code %(code)s is already used by street %(street)s.")
-                    % {"code": code, "street": owner},
-                )
-                continue
-
-        community_name = texts[COL_COMMUNITY]
-        compound_name = texts[COL_COMPOUND]
-        entry = street.compounds.get(compound_name)
+            return
+        entry = self._compound(street, row)
         if entry is None:
-            spec = CompoundSpec(name=compound_name, aliases=[] if aliases is not None else None)
-            entry = street.compounds[compound_name] = _SheetCompound(
-                spec=spec, community=community_name, row=number
+            return
+        self._compound_cells(entry, row)
+        if row.building:
+            self._unit(entry, row)
+
+    def specs(self) -> list[StreetSpec]:
+        return [
+            StreetSpec(name=s.name, code=s.code, communities=list(s.communities.values()))
+            for s in self.streets.values()
+        ]
+
+    def _street(self, row: _SheetRow) -> _SheetStreet | None:
+        street = self.streets.get(row.street)
+        if street is None:
+            street = self.streets[row.street] = _SheetStreet(row.street, row.code, row.number)
+        if not row.code:  # the code may be given on one row of the street only
+            return street
+        if street.code is None:
+            street.code = row.code
+        elif street.code != row.code:
+            self.problems.add(
+                _cell_place(row.number, COL_CODE),
+                _("street %(street)s has code %(code)s at row %(row)d.")
+                % {"street": row.street, "code": street.code, "row": street.row},
             )
-            community = street.communities.get(community_name)
+            return None
+        owner = self.code_owners.setdefault(row.code, row.street)
+        if owner != row.street:
+            self.problems.add(
+                _cell_place(row.number, COL_CODE),
+                _("code %(code)s is already used by street %(street)s.")
+                % {"code": row.code, "street": owner},
+            )
+            return None
+        return street
+
+    def _compound(self, street: _SheetStreet, row: _SheetRow) -> _SheetCompound | None:
+        entry = street.compounds.get(row.compound)
+        if entry is None:
+            spec = CompoundSpec(name=row.compound, aliases=None if row.aliases is None else [])
+            entry = _SheetCompound(spec=spec, community=row.community, row=row.number)
+            street.compounds[row.compound] = entry
+            community = street.communities.get(row.community)
             if community is None:
-                community = street.communities[community_name] = CommunitySpec(community_name)
+                community = street.communities[row.community] = CommunitySpec(row.community)
             community.compounds.append(spec)
-        elif entry.community != community_name:
+            return entry
+        if entry.community != row.community:
             # Compound names are unique in a street: the same name under two communities is
             # either a typo or two compounds that must be told apart.
-            problems.add(
-                _cell_place(number, COL_COMMUNITY),
+            self.problems.add(
+                _cell_place(row.number, COL_COMMUNITY),
                 _(
                     "duplicate compound %(compound)s in this street: it is in community "
                     "%(community)s at row %(row)d."
                 )
-                % {"compound": compound_name, "community": entry.community, "row": entry.row},
+                % {"compound": row.compound, "community": entry.community, "row": entry.row},
             )
-            continue
+            return None
+        return entry
+
+    def _compound_cells(self, entry: _SheetCompound, row: _SheetRow) -> None:
         spec = entry.spec
-        if aliases:
-            spec.aliases = _clean_aliases([*(spec.aliases or []), *aliases], compound_name)
-        if latitude is not None and longitude is not None:
-            if entry.coordinates_row and (spec.latitude, spec.longitude) != (latitude, longitude):
-                problems.add(
-                    _cell_place(number, COL_LONGITUDE),
+        if row.aliases:
+            spec.aliases = _clean_aliases([*(spec.aliases or []), *row.aliases], spec.name)
+        if row.latitude is not None and row.longitude is not None:
+            if entry.coordinates_row and (spec.latitude, spec.longitude) != (
+                row.latitude,
+                row.longitude,
+            ):
+                self.problems.add(
+                    _cell_place(row.number, COL_LONGITUDE),
                     _("coordinates differ from row %(row)d for the same compound.")
                     % {"row": entry.coordinates_row},
                 )
-            else:
-                spec.latitude, spec.longitude = latitude, longitude
-                entry.coordinates_row = entry.coordinates_row or number
-        if households is not None:
-            if entry.households_row and spec.households != households:
-                problems.add(
-                    _cell_place(number, COL_HOUSEHOLDS),
+            elif not entry.coordinates_row:
+                spec.latitude, spec.longitude = row.latitude, row.longitude
+                entry.coordinates_row = row.number
+        if row.households is not None:
+            if entry.households_row and spec.households != row.households:
+                self.problems.add(
+                    _cell_place(row.number, COL_HOUSEHOLDS),
                     _("households differ from row %(row)d for the same compound.")
                     % {"row": entry.households_row},
                 )
-            else:
-                spec.households = households
-                entry.households_row = entry.households_row or number
-        if not building_name:
-            continue
-        building_entry = entry.buildings.get(building_name)
-        if building_entry is None:
-            building_entry = entry.buildings[building_name] = (BuildingSpec(building_name), set())
-            spec.buildings.append(building_entry[0])
-        building, seen_units = building_entry
-        if not unit_name:
-            continue
-        if unit_name in seen_units:
-            problems.add(
-                _cell_place(number, COL_UNIT),
-                _("duplicate unit %(unit)s in %(compound)s %(building)s.")
-                % {"unit": unit_name, "compound": compound_name, "building": building_name},
-            )
-            continue
-        seen_units.add(unit_name)
-        building.units.append(unit_name)
+            elif not entry.households_row:
+                spec.households = row.households
+                entry.households_row = row.number
 
-    if not streets and not problems:
+    def _unit(self, entry: _SheetCompound, row: _SheetRow) -> None:
+        if row.building not in entry.units:
+            building = BuildingSpec(row.building)
+            entry.units[row.building] = (building, set())
+            entry.spec.buildings.append(building)
+        building, seen = entry.units[row.building]
+        if not row.unit:  # a building listed without its units
+            return
+        if row.unit in seen:
+            self.problems.add(
+                _cell_place(row.number, COL_UNIT),
+                _("duplicate unit %(unit)s in %(compound)s %(building)s.")
+                % {"unit": row.unit, "compound": row.compound, "building": row.building},
+            )
+            return
+        seen.add(row.unit)
+        building.units.append(row.unit)
+
+
+def _streets_from_rows(rows: Iterable[Row], problems: Problems) -> list[StreetSpec]:
+    """Streets from one-row-per-unit sheets (CSV, XLSX)."""
+    streets = _SheetStreets(problems)
+    for number, row in rows:
+        sheet_row = _sheet_row(number, row, problems)
+        if sheet_row is not None:
+            streets.add(sheet_row)
+    if not streets.streets and not problems:
         problems.add("", _("The file holds no rows after the header."))
-    return [
-        StreetSpec(name=s.name, code=s.code, communities=list(s.communities.values()))
-        for s in streets.values()
-    ]
+    return streets.specs()
 
 
 def _read_csv(raw: bytes, problems: Problems) -> list[StreetSpec]:
