@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from guanjia.core.errors import InvalidInput
+from guanjia.core.errors import Conflict, InvalidInput
 from guanjia.org.importer import (
     COORDINATE_PLACES,
     OrgFile,
@@ -332,7 +332,7 @@ def org_import(data: OrgFile | list[StreetSpec], *, street_code: str | None = No
     if street_code is not None:
         if len(streets) != 1:
             raise InvalidInput(
-                _("--street-code needs a file with exactly one street; this one has %(count)d.")
+                _("A street code needs a file with exactly one street; this one has %(count)d.")
                 % {"count": len(streets)},
                 code="street_code_ambiguous",
                 field="street_code",
@@ -348,11 +348,22 @@ def org_import(data: OrgFile | list[StreetSpec], *, street_code: str | None = No
 
     report = ImportReport()
     reserved: set[str] = set()
-    for spec in streets:
-        street, street_report = _street_find_or_create(spec, reserved=reserved)
-        community_ids = _communities_write(street, spec, street_report)
-        compound_ids = _compounds_write(street, spec, community_ids, street_report)
-        building_ids = _buildings_write(street, spec, compound_ids, street_report)
-        _units_write(street, spec, compound_ids, building_ids, street_report)
-        report.streets.append(street_report)
+    try:
+        for spec in streets:
+            street, street_report = _street_find_or_create(spec, reserved=reserved)
+            community_ids = _communities_write(street, spec, street_report)
+            compound_ids = _compounds_write(street, spec, community_ids, street_report)
+            building_ids = _buildings_write(street, spec, compound_ids, street_report)
+            _units_write(street, spec, compound_ids, building_ids, street_report)
+            report.streets.append(street_report)
+    except IntegrityError as exc:
+        # Only a concurrent writer can break a unique constraint after the reads above (two
+        # imports of one new street on PostgreSQL); the transaction rolls back whole.
+        raise Conflict(
+            _(
+                "Another change to the same places was saved meanwhile; nothing was imported. "
+                "Run the import again."
+            ),
+            code="org_import_conflict",
+        ) from exc
     return report

@@ -107,8 +107,12 @@ def test_xlsx(db: None, tmp_path: Path) -> None:
 def test_summary_without_json(db: None) -> None:
     stdout, _stderr = run(str(DATA / "org-hubin.json"))
 
-    assert "湖滨街道 (hb, new)" in stdout
-    assert "units: 11 created, 0 updated, 0 unchanged, 0 kept" in stdout
+    assert stdout.splitlines()[0] == "New street 湖滨街道, code hb"
+    assert "  units: 11 created, 0 updated, 0 unchanged, 0 kept (not in the file)" in stdout
+
+    stdout, _stderr = run(str(DATA / "org-hubin.json"))
+    assert stdout.splitlines()[0] == "Street 湖滨街道 (code hb) found"
+    assert "  units: 0 created, 0 updated, 11 unchanged, 0 kept (not in the file)" in stdout
 
 
 def test_malformed_file_imports_nothing(db: None) -> None:
@@ -176,7 +180,7 @@ def test_street_code_option(db: None) -> None:
     assert document["street"]["code"] == "hubin"
 
     _stdout, error = failure(str(DATA / "org-two-streets.csv"), "--street-code", "x")
-    assert "exactly one street" in error
+    assert "exactly one street; this one has 2" in error
 
 
 def test_the_guanjia_command_finds_it() -> None:

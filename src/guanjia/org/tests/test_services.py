@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from guanjia.core.errors import InvalidInput
+from guanjia.core.errors import Conflict, InvalidInput
 from guanjia.org.importer import (
     BuildingSpec,
     CommunitySpec,
@@ -349,3 +349,22 @@ def test_backends_that_return_no_ids_from_bulk_inserts(
     assert counts(report, "units") == (11, 0, 0, 0)
     nine = Building.objects.get(compound__name="东坡新村", name="9幢")
     assert nine.units.count() == 2
+
+
+def test_a_failure_while_writing_rolls_everything_back(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f.StreetFactory(code="other", name="其他街道")
+    before = org_rows()
+
+    def unit_insert_fails(*args: Any, **kwargs: Any) -> None:
+        # What a concurrent import of the same new street looks like on PostgreSQL.
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Unit.objects, "bulk_create", unit_insert_fails)
+    with pytest.raises(Conflict) as exc_info:
+        org_import(org_file_parse(DATA / "org-hubin.json"))
+
+    assert exc_info.value.code == "org_import_conflict"
+    # The street, communities, compounds and buildings written before the units are gone too.
+    assert org_rows() == before

@@ -81,9 +81,7 @@ def _error_text(exc: GuanjiaError) -> str:
     lines = [str(exc.message)]
     lines += [f"  - {error}" for error in errors[:MAX_ERRORS_SHOWN]]
     if len(errors) > MAX_ERRORS_SHOWN:
-        lines.append(
-            _("  … and %(count)d more.") % {"count": len(errors) - MAX_ERRORS_SHOWN},
-        )
+        lines.append("  " + _("… and %(count)d more.") % {"count": len(errors) - MAX_ERRORS_SHOWN})
     return "\n".join(lines)
 
 
@@ -96,20 +94,20 @@ def _summary(report: ImportReport) -> str:
     }
     lines = []
     for street in report.streets:
-        state = _("new") if street.created else _("existing")
-        lines.append(
-            _("Street %(name)s (%(code)s, %(state)s)")
-            % {"name": street.name, "code": street.code, "state": state}
-        )
+        if street.created:
+            line = _("New street %(name)s, code %(code)s")
+        elif street.updated:
+            line = _("Street %(name)s (code %(code)s) renamed")
+        else:
+            line = _("Street %(name)s (code %(code)s) found")
+        lines.append(line % {"name": street.name, "code": street.code})
     for level in LEVELS:
         counts = report.total(level)
-        lines.append(
-            _(
-                "  %(level)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-                "%(kept)d kept"
-            )
-            % {"level": level_names[level], **counts.as_dict()}
-        )
+        line = _(
+            "%(level)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(kept)d kept (not in the file)"
+        ) % {"level": level_names[level], **counts.as_dict()}
+        lines.append("  " + line)
     if report.dry_run:
         lines.append(_("Dry run: nothing was written."))
     return "\n".join(lines)
