@@ -4,6 +4,11 @@ Pure: no ORM, no database. The importer checks what can be checked without the d
 lengths, coordinates, duplicates) and names the place of each problem in the file — a JSON path
 such as `communities[0].compounds[3].buildings[1].name`, or a row and column of a sheet — so that
 an operator can fix the whole file in one go. `guanjia.org.services.org_import` writes the result.
+
+What a file leaves out is "not given" (None) rather than "empty": a compound without coordinates
+keeps the coordinates it has. Aliases are given when the JSON key or the sheet column is there,
+so an empty 别名 column does clear them. Sheets (CSV, every XLSX sheet with the columns) hold one
+row per unit; a compound's cells repeat on its rows and must agree.
 """
 
 from __future__ import annotations
@@ -184,12 +189,21 @@ class Problems:
         return InvalidInput(message, code="invalid_org_file", extra={"errors": list(self.items)})
 
 
-def _cell_place(row: int, column: str) -> str:
-    return _("row %(row)d, column %(column)s") % {"row": row, "column": column}
+@dataclass(frozen=True)
+class RowRef:
+    """A row of a sheet as a spreadsheet shows it: 1-based, the header being row 1."""
+
+    number: int
+    sheet: str = ""  # named only when a workbook has several sheets of rows
+
+    def __str__(self) -> str:
+        if self.sheet:
+            return _("sheet %(sheet)s, row %(row)d") % {"sheet": self.sheet, "row": self.number}
+        return _("row %(row)d") % {"row": self.number}
 
 
-def _row_place(row: int) -> str:
-    return _("row %(row)d") % {"row": row}
+def _cell_place(row: RowRef, column: str) -> str:
+    return _("%(row)s, column %(column)s") % {"row": row, "column": column}
 
 
 def _check_name(value: str, limit: int, where: str, problems: Problems) -> bool:
@@ -544,7 +558,7 @@ def _read_json(raw: bytes, problems: Problems) -> list[StreetSpec]:
 
 # --- CSV and XLSX ----------------------------------------------------------------------------
 
-Row = tuple[int, dict[str, Any]]
+Row = tuple["RowRef", dict[str, Any]]
 
 
 def _decode_csv(raw: bytes, problems: Problems) -> str | None:
@@ -562,11 +576,11 @@ def _header(cells: Iterable[Any]) -> list[str]:
     return ["" if c is None else str(c).strip().lstrip("\ufeff") for c in cells]
 
 
-def _check_header(header: list[str], problems: Problems) -> bool:
+def _check_header(header: list[str], sheet: str, problems: Problems) -> bool:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         problems.add(
-            _row_place(1),
+            str(RowRef(1, sheet)),
             _("missing column(s): %(columns)s (the first row must name the columns: %(all)s).")
             % {"columns": "、".join(missing), "all": "、".join(KNOWN_COLUMNS)},
         )
@@ -574,15 +588,17 @@ def _check_header(header: list[str], problems: Problems) -> bool:
     return True
 
 
-def _rows_from_table(table: Iterable[Iterable[Any]], problems: Problems) -> Iterator[Row]:
-    """(row number, {column: value}) for each non-empty row after the header, 1-based as shown."""
+def _rows_from_table(
+    table: Iterable[Iterable[Any]], problems: Problems, sheet: str = ""
+) -> Iterator[Row]:
+    """(row, {column: value}) for each non-empty row after the header."""
     iterator = iter(table)
     first = next(iterator, None)
     if first is None:
-        problems.add("", _("The file is empty."))
+        problems.add(sheet, _("The file is empty."))
         return
     header = _header(first)
-    if not _check_header(header, problems):
+    if not _check_header(header, sheet, problems):
         return
     for number, cells in enumerate(iterator, start=2):
         values = list(cells)
@@ -593,7 +609,7 @@ def _rows_from_table(table: Iterable[Iterable[Any]], problems: Problems) -> Iter
         }
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
             continue
-        yield number, row
+        yield RowRef(number, sheet), row
 
 
 def _cell_text(value: Any) -> str:
@@ -608,7 +624,7 @@ def _cell_text(value: Any) -> str:
 class _SheetRow:
     """One checked row of a sheet: a unit, or a building or a compound without units."""
 
-    number: int
+    ref: RowRef
     street: str
     code: str | None
     community: str
@@ -621,7 +637,7 @@ class _SheetRow:
     households: int | None
 
 
-def _sheet_row(number: int, row: dict[str, Any], problems: Problems) -> _SheetRow | None:
+def _sheet_row(ref: RowRef, row: dict[str, Any], problems: Problems) -> _SheetRow | None:
     """The row's values, or None after noting each of its problems."""
     texts = {column: _cell_text(value) for column, value in row.items()}
     found = len(problems.items)
@@ -630,40 +646,40 @@ def _sheet_row(number: int, row: dict[str, Any], problems: Problems) -> _SheetRo
         (COL_COMMUNITY, MAX_COMMUNITY_NAME),
         (COL_COMPOUND, MAX_COMPOUND_NAME),
     ):
-        _check_name(texts[column], limit, _cell_place(number, column), problems)
+        _check_name(texts[column], limit, _cell_place(ref, column), problems)
     building, unit = texts[COL_BUILDING], texts[COL_UNIT]
     if building:
-        _check_name(building, MAX_BUILDING_NAME, _cell_place(number, COL_BUILDING), problems)
+        _check_name(building, MAX_BUILDING_NAME, _cell_place(ref, COL_BUILDING), problems)
     elif unit:
-        problems.add(_cell_place(number, COL_BUILDING), _("a unit needs a building."))
+        problems.add(_cell_place(ref, COL_BUILDING), _("a unit needs a building."))
     if unit:
-        _check_name(unit, MAX_UNIT_NAME, _cell_place(number, COL_UNIT), problems)
+        _check_name(unit, MAX_UNIT_NAME, _cell_place(ref, COL_UNIT), problems)
     code = None
     if texts.get(COL_CODE):
-        code = _check_code(texts[COL_CODE], _cell_place(number, COL_CODE), problems)
+        code = _check_code(texts[COL_CODE], _cell_place(ref, COL_CODE), problems)
     latitude = longitude = None
     if texts.get(COL_LATITUDE):
-        place = _cell_place(number, COL_LATITUDE)
+        place = _cell_place(ref, COL_LATITUDE)
         latitude = _parse_coordinate(row[COL_LATITUDE], 90, place, problems)
     if texts.get(COL_LONGITUDE):
-        place = _cell_place(number, COL_LONGITUDE)
+        place = _cell_place(ref, COL_LONGITUDE)
         longitude = _parse_coordinate(row[COL_LONGITUDE], 180, place, problems)
     if len(problems.items) == found and (latitude is None) != (longitude is None):
-        problems.add(_row_place(number), _("give both latitude and longitude, or neither."))
+        problems.add(str(ref), _("give both latitude and longitude, or neither."))
     households = None
     if texts.get(COL_HOUSEHOLDS):
-        place = _cell_place(number, COL_HOUSEHOLDS)
+        place = _cell_place(ref, COL_HOUSEHOLDS)
         households = _parse_households(row[COL_HOUSEHOLDS], place, problems)
     aliases: list[str] | None = None
     if COL_ALIASES in row:
         # The column is there: the file says what the aliases are, even when it says none.
         aliases = _split_aliases(texts[COL_ALIASES])
         for alias in aliases:
-            _check_name(alias, MAX_ALIAS, _cell_place(number, COL_ALIASES), problems)
+            _check_name(alias, MAX_ALIAS, _cell_place(ref, COL_ALIASES), problems)
     if len(problems.items) > found:
         return None
     return _SheetRow(
-        number=number,
+        ref=ref,
         street=texts[COL_STREET],
         code=code,
         community=texts[COL_COMMUNITY],
@@ -681,17 +697,17 @@ def _sheet_row(number: int, row: dict[str, Any], problems: Problems) -> _SheetRo
 class _SheetCompound:
     spec: CompoundSpec
     community: str
-    row: int
+    row: RowRef
     units: dict[str, tuple[BuildingSpec, set[str]]] = field(default_factory=dict)
-    coordinates_row: int = 0
-    households_row: int = 0
+    coordinates_row: RowRef | None = None
+    households_row: RowRef | None = None
 
 
 @dataclass
 class _SheetStreet:
     name: str
     code: str | None
-    row: int
+    row: RowRef
     communities: dict[str, CommunitySpec] = field(default_factory=dict)
     compounds: dict[str, _SheetCompound] = field(default_factory=dict)
 
@@ -725,22 +741,22 @@ class _SheetStreets:
     def _street(self, row: _SheetRow) -> _SheetStreet | None:
         street = self.streets.get(row.street)
         if street is None:
-            street = self.streets[row.street] = _SheetStreet(row.street, row.code, row.number)
+            street = self.streets[row.street] = _SheetStreet(row.street, row.code, row.ref)
         if not row.code:  # the code may be given on one row of the street only
             return street
         if street.code is None:
             street.code = row.code
         elif street.code != row.code:
             self.problems.add(
-                _cell_place(row.number, COL_CODE),
-                _("street %(street)s has code %(code)s at row %(row)d.")
-                % {"street": row.street, "code": street.code, "row": street.row},
+                _cell_place(row.ref, COL_CODE),
+                _("street %(street)s has code %(code)s at %(place)s.")
+                % {"street": row.street, "code": street.code, "place": street.row},
             )
             return None
         owner = self.code_owners.setdefault(row.code, row.street)
         if owner != row.street:
             self.problems.add(
-                _cell_place(row.number, COL_CODE),
+                _cell_place(row.ref, COL_CODE),
                 _("code %(code)s is already used by street %(street)s.")
                 % {"code": row.code, "street": owner},
             )
@@ -751,7 +767,7 @@ class _SheetStreets:
         entry = street.compounds.get(row.compound)
         if entry is None:
             spec = CompoundSpec(name=row.compound, aliases=None if row.aliases is None else [])
-            entry = _SheetCompound(spec=spec, community=row.community, row=row.number)
+            entry = _SheetCompound(spec=spec, community=row.community, row=row.ref)
             street.compounds[row.compound] = entry
             community = street.communities.get(row.community)
             if community is None:
@@ -762,12 +778,12 @@ class _SheetStreets:
             # Compound names are unique in a street: the same name under two communities is
             # either a typo or two compounds that must be told apart.
             self.problems.add(
-                _cell_place(row.number, COL_COMMUNITY),
+                _cell_place(row.ref, COL_COMMUNITY),
                 _(
                     "duplicate compound %(compound)s in this street: it is in community "
-                    "%(community)s at row %(row)d."
+                    "%(community)s at %(place)s."
                 )
-                % {"compound": row.compound, "community": entry.community, "row": entry.row},
+                % {"compound": row.compound, "community": entry.community, "place": entry.row},
             )
             return None
         return entry
@@ -782,23 +798,23 @@ class _SheetStreets:
                 row.longitude,
             ):
                 self.problems.add(
-                    _cell_place(row.number, COL_LONGITUDE),
-                    _("coordinates differ from row %(row)d for the same compound.")
-                    % {"row": entry.coordinates_row},
+                    _cell_place(row.ref, COL_LONGITUDE),
+                    _("coordinates differ from %(place)s for the same compound.")
+                    % {"place": entry.coordinates_row},
                 )
             elif not entry.coordinates_row:
                 spec.latitude, spec.longitude = row.latitude, row.longitude
-                entry.coordinates_row = row.number
+                entry.coordinates_row = row.ref
         if row.households is not None:
             if entry.households_row and spec.households != row.households:
                 self.problems.add(
-                    _cell_place(row.number, COL_HOUSEHOLDS),
-                    _("households differ from row %(row)d for the same compound.")
-                    % {"row": entry.households_row},
+                    _cell_place(row.ref, COL_HOUSEHOLDS),
+                    _("households differ from %(place)s for the same compound.")
+                    % {"place": entry.households_row},
                 )
             elif not entry.households_row:
                 spec.households = row.households
-                entry.households_row = row.number
+                entry.households_row = row.ref
 
     def _unit(self, entry: _SheetCompound, row: _SheetRow) -> None:
         if row.building not in entry.units:
@@ -810,7 +826,7 @@ class _SheetStreets:
             return
         if row.unit in seen:
             self.problems.add(
-                _cell_place(row.number, COL_UNIT),
+                _cell_place(row.ref, COL_UNIT),
                 _("duplicate unit %(unit)s in %(compound)s %(building)s.")
                 % {"unit": row.unit, "compound": row.compound, "building": row.building},
             )
@@ -822,8 +838,8 @@ class _SheetStreets:
 def _streets_from_rows(rows: Iterable[Row], problems: Problems) -> list[StreetSpec]:
     """Streets from one-row-per-unit sheets (CSV, XLSX)."""
     streets = _SheetStreets(problems)
-    for number, row in rows:
-        sheet_row = _sheet_row(number, row, problems)
+    for ref, row in rows:
+        sheet_row = _sheet_row(ref, row, problems)
         if sheet_row is not None:
             streets.add(sheet_row)
     if not streets.streets and not problems:
@@ -853,11 +869,30 @@ def _read_xlsx(raw: bytes, problems: Problems) -> list[StreetSpec]:
         problems.add("", _("unreadable XLSX file: %(reason)s") % {"reason": exc})
         return []
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        return _streets_from_rows(_rows_from_table(rows, problems), problems)
+        return _streets_from_rows(_workbook_rows(workbook, problems), problems)
     finally:
         workbook.close()
+
+
+def _workbook_rows(workbook: Any, problems: Problems) -> Iterator[Row]:
+    """Rows of every sheet with the columns, in order: offices often keep a street per sheet.
+
+    A sheet that names none of the required columns (instructions, a cover page) is skipped;
+    one that names some of them is checked like a CSV file.
+    """
+    sheets = []
+    for sheet in workbook.worksheets:
+        first = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        header = _header(first or ())
+        if any(column in header for column in REQUIRED_COLUMNS):
+            sheets.append(sheet)
+    if not sheets:
+        sheet = workbook.worksheets[0]
+        yield from _rows_from_table(sheet.iter_rows(values_only=True), problems)
+        return
+    for sheet in sheets:
+        name = sheet.title if len(sheets) > 1 else ""
+        yield from _rows_from_table(sheet.iter_rows(values_only=True), problems, name)
 
 
 def org_file_parse(path: Path) -> OrgFile:

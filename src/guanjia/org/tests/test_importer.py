@@ -439,3 +439,32 @@ def test_streets_check_guards_specs_built_in_code() -> None:
         "湖滨街道 › 社区: duplicate community 社区.",
         "湖滨街道 › 小区: duplicate compound 小区 in this street.",
     ]
+
+
+def test_xlsx_with_a_street_per_sheet_and_an_instructions_sheet(tmp_path: Path) -> None:
+    workbook = Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "填写说明"
+    notes.append(["每行一个单元，经纬度可留空。"])
+    header = ["街道", "社区", "小区", "楼栋", "单元", "经度", "纬度"]
+    wangjiang = workbook.create_sheet("望江")
+    wangjiang.append(header)
+    wangjiang.append(["望江街道", "近江社区", "近江家园", "1幢", "1单元", 120.18, 30.23])
+    qingbo = workbook.create_sheet("清波")
+    qingbo.append(header)
+    qingbo.append(["清波街道", "清波门社区", "清波公寓", "1幢", "1单元", None, None])
+    qingbo.append(["清波街道", "清波门社区", "清波公寓", "1幢", "1单元", None, None])
+    path = tmp_path / "org.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(InvalidInput) as exc_info:
+        org_file_read(path)
+    # With several sheets of rows, a place names its sheet.
+    assert errors_of(exc_info) == [
+        "sheet 清波, row 3, column 单元: duplicate unit 1单元 in 清波公寓 1幢."
+    ]
+
+    qingbo.delete_rows(3)
+    workbook.save(path)
+    assert [s.name for s in org_file_read(path)] == ["望江街道", "清波街道"]
