@@ -154,6 +154,11 @@ TASKS = {
     }
 }
 
+# Behind a reverse proxy, the request header that carries the client's address (for example
+# HTTP_X_FORWARDED_FOR; the last address in it counts). Unset: REMOTE_ADDR. Lockouts and rate
+# limits are keyed on it, so set it only when every request really comes through that proxy.
+GUANJIA_TRUSTED_PROXY_HEADER = os.environ.get("GUANJIA_TRUSTED_PROXY_HEADER", "")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("GUANJIA_SECURE_COOKIES", False)
@@ -173,6 +178,9 @@ GUANJIA = {
     "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 40_000_000,
     "PHOTO_MAX_SIDE": 1600,
+    # Wrong passwords (per username, and per client address) before sign-in is refused for a while.
+    "LOGIN_MAX_FAILURES": int(os.environ.get("GUANJIA_LOGIN_MAX_FAILURES", "5")),
+    "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("GUANJIA_LOGIN_LOCKOUT_MINUTES", "15")),
 }
 
 LOGGING = {

@@ -7,10 +7,12 @@ from guanjia.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/home/", core_views.account_home, name="account-home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.
+    path("admin/login/", core_views.admin_login),
     path("admin/", admin.site.urls),
     path("", include("guanjia.tickets.urls")),
 ]

@@ -1,5 +1,10 @@
-"""Pages that belong to no domain: the resident's home page, the signed-in landing page, health."""
+"""Pages that belong to no domain: the resident's home page, sign-in, the signed-in landing
+page, health."""
 
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -7,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from guanjia.catalog.selectors import catalog_for_residents
+from guanjia.core.forms import LockoutAuthenticationForm
 
 
 @require_GET
@@ -24,3 +30,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page behind the lockout: a locked-out attempt answers 429."""
+
+    authentication_form = LockoutAuthenticationForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        return _locked_status(response, form)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own sign-in page (its form has the lockout, see CoreConfig.ready), answering
+    429 when locked out like /accounts/login/."""
+    response = admin.site.login(request)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    return _locked_status(response, form)
+
+
+def _locked_status(response: HttpResponse, form: Any) -> HttpResponse:
+    if getattr(form, "lockout_minutes", None):
+        response.status_code = 429
+    return response
