@@ -1,12 +1,23 @@
 """Shared pytest fixtures: a street with a place, and one account per role."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.test.utils import override_settings
 
+from guanjia.catalog.defaults import catalog_install_defaults
+from guanjia.catalog.models import ServiceCategory
 from guanjia.org.models import Street, Unit
 from guanjia.people.models import User
 from guanjia.testing import factories as f
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """PBKDF2 costs ~0.3 s per account; tests need passwords, not key stretching."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @dataclass
@@ -25,6 +36,9 @@ class World:
 
 @pytest.fixture
 def world(db: None) -> World:
+    # The catalog comes with a data migration; a transactional test's flush empties it again.
+    if not ServiceCategory.objects.exists():
+        catalog_install_defaults(ServiceCategory)
     unit = f.UnitFactory(building__compound__community__street__code="shuanggang")
     street = unit.street
     other_unit = f.UnitFactory(building__compound__community__street__code="other")

@@ -1,6 +1,6 @@
 """factory_boy factories for tests (and benchmarks). Build data; assert behaviour elsewhere."""
 
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth.models import Group
@@ -11,7 +11,7 @@ from guanjia.people.models import StaffProfile, User, Vendor
 from guanjia.tickets.models import Ticket
 from guanjia.tickets.services import ticket_create
 
-PASSWORD = "test-pass-123"
+PASSWORD = "test-pass-123"  # noqa: S105 - test accounts only
 
 
 class StreetFactory(factory.django.DjangoModelFactory):
@@ -110,7 +110,8 @@ def ticket(
     **kwargs: Any,
 ) -> Ticket:
     """An order taken through the real service."""
-    unit = unit or UnitFactory()
+    if unit is None:
+        unit = cast(Unit, UnitFactory())
     kwargs.setdefault("channel", "form")
     kwargs.setdefault("description", "楼道灯不亮")
     return ticket_create(
