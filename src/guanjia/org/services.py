@@ -154,7 +154,7 @@ def _street_find_or_create(spec: StreetSpec, *, reserved: set[str]) -> tuple[Str
     namesakes = list(Street.objects.filter(name=spec.name).order_by("code")[:3])
     if len(namesakes) > 1:
         message = _(
-            "several streets are named %(name)s (%(codes)s): give the street code in the file "
+            "Several streets are named %(name)s (%(codes)s): give the street code in the file "
             "or with --street-code."
         ) % {"name": spec.name, "codes": ", ".join(s.code for s in namesakes)}
         raise InvalidInput(

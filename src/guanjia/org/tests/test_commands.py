@@ -195,3 +195,15 @@ def test_the_guanjia_command_finds_it() -> None:
     assert result.returncode == 0, result.stderr
     assert "--street-code" in result.stdout
     assert "--dry-run" in result.stdout
+
+
+def test_ambiguous_street_is_said_once(db: None) -> None:
+    Street.objects.create(code="hubin-a", name="湖滨街道")
+    Street.objects.create(code="hubin-b", name="湖滨街道")
+
+    _stdout, error = failure(str(DATA / "org-hubin.json"))
+
+    assert error == (
+        "Several streets are named 湖滨街道 (hubin-a, hubin-b): give the street code in the "
+        "file or with --street-code."
+    )

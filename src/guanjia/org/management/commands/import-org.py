@@ -77,8 +77,10 @@ class Command(BaseCommand):
 
 
 def _error_text(exc: GuanjiaError) -> str:
-    errors: list[str] = list(exc.extra.get("errors") or [])
-    lines = [str(exc.message)]
+    message = str(exc.message)
+    # An error about the whole import (an ambiguous street) is its own first line.
+    errors = [e for e in exc.extra.get("errors") or [] if not str(e).endswith(message)]
+    lines = [message]
     lines += [f"  - {error}" for error in errors[:MAX_ERRORS_SHOWN]]
     if len(errors) > MAX_ERRORS_SHOWN:
         lines.append("  " + _("… and %(count)d more.") % {"count": len(errors) - MAX_ERRORS_SHOWN})
