@@ -50,13 +50,14 @@ def ticket_capacities(
     user: AnyUser | None, ticket: Ticket, *, resident: Resident | None = None
 ) -> frozenset[str]:
     """The capacities (see lifecycle.py) in which `user` — or the resident holding the ticket's
-    tracking link — acts on `ticket`. None means the system itself."""
-    if user is None:
+    tracking link — acts on `ticket`. No user and no resident means the system itself; a resident
+    with no account behind them is only ever the reporter, never the system."""
+    if user is None and resident is None:
         return frozenset({lifecycle.SYSTEM})
     caps: set[str] = set()
     if resident is not None and resident.pk in _reporter_ids(ticket):
         caps.add(lifecycle.REPORTER)
-    if not user.is_authenticated or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return frozenset(caps)
     in_street = user.street_id is None or user.street_id == ticket.street_id  # type: ignore[union-attr]
     if in_street:

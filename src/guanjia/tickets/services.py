@@ -337,6 +337,10 @@ def ticket_transition(
         current.refresh_from_db()
         if warnings:
             payload["warnings"] = [w.code for w in warnings]
+        if actor is None and lifecycle.SYSTEM not in capacities:
+            # A resident through the tracking link has no account: say so, or the timeline would
+            # show the move as the system's own.
+            payload["by"] = lifecycle.REPORTER
         event_write(
             ticket=current,
             type=action,
