@@ -553,7 +553,10 @@ def _cancel(t: Ticket, c: _Context) -> _Changes:
 
 
 def _merge(t: Ticket, c: _Context) -> _Changes:
-    o = c.original
+    if c.original is None:
+        raise InvalidInput(_("Choose the original order."), code="required", field="original")
+    # The caller's copy may be old (a page loaded minutes ago): judge the original as it is now.
+    o = Ticket.objects.filter(pk=c.original.pk).first()
     if o is None:
         raise InvalidInput(_("Choose the original order."), code="required", field="original")
     if o.pk == t.pk or o.street_id != t.street_id:
