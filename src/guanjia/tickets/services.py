@@ -152,7 +152,11 @@ def ticket_create(
     if created_by is not None and created_by.is_authenticated:
         if created_by.street_id not in (None, street.pk):
             raise NotFound(_("No such compound."), code="not_found", field="compound")
-    phone = phone_normalize(contact_phone) if contact_phone else ""
+    try:
+        phone = phone_normalize(contact_phone) if contact_phone else ""
+    except InvalidInput as e:
+        e.field = "contact_phone"  # name the argument the caller gave, as every other check does
+        raise
     if not phone and (created_by is None or not created_by.has_perm(roles.CREATE_FOR_OTHERS)):
         raise InvalidInput(
             _("Please leave a phone number."), code="required", field="contact_phone"
