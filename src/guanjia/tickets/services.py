@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -650,10 +650,11 @@ def ticket_autoclose_sweep(*, now: dt.datetime | None = None, batch: int = 100) 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=settings.GUANJIA["AUTO_CLOSE_HOURS"])
     closed = 0
+    # Unrated since this resolution: a rating before it (the low one that reopened the order, or
+    # the one before a later reopen) is about an earlier repair.
+    unrated = Q(rated_at__isnull=True) | Q(rated_at__lt=F("resolved_at"))
     due = (
-        Ticket.objects.filter(
-            status=lifecycle.RESOLVED, resolved_at__lte=cutoff, rated_at__isnull=True
-        )
+        Ticket.objects.filter(unrated, status=lifecycle.RESOLVED, resolved_at__lte=cutoff)
         .order_by("resolved_at", "id")
         .values_list("pk", "version")[:batch]
     )
