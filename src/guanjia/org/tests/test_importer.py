@@ -3,6 +3,7 @@
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -293,7 +294,7 @@ def test_blank_rows_are_skipped_and_empty_sheets_refused(tmp_path: Path) -> None
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def xlsx_bytes(rows: list[list[object]]) -> bytes:
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
