@@ -390,7 +390,11 @@ def _grab(t: Ticket, c: _Context) -> _Changes:
     if t.category.dispatch_mode != DispatchMode.GRAB:
         raise Conflict(_("This service is not taken from the pool."), code="not_grabbable")
     profile = handler_profile(c.actor)
-    if profile is None or not handler_qualified(profile, t.category, timezone.localdate(c.now)):
+    if (
+        profile is None
+        or profile.street_id != t.street_id
+        or not handler_qualified(profile, t.category, timezone.localdate(c.now))
+    ):
         raise InvalidInput(
             _("You do not handle “%(category)s”.") % {"category": t.category.name},
             code="assignee_not_qualified",
