@@ -328,6 +328,7 @@ def ticket_transition(
             ),
         )
         from_status = current.status
+        previous_assignee_id = current.assignee_id
         changes["status"] = target
         changes["updated_at"] = now
         won = Ticket.objects.filter(pk=current.pk, version=current.version).update(
@@ -355,7 +356,7 @@ def ticket_transition(
             note=reason or note,
             payload=payload,
         )
-        _notify(current, action, target, now, payload)
+        _notify(current, action, target, now, payload, previous_assignee_id)
         return TransitionResult(ticket=current, warnings=warnings)
 
 
@@ -622,8 +623,25 @@ _HANDLERS = {
 }
 
 
-def _notify(t: Ticket, action: str, target: str, now: dt.datetime, payload: dict[str, Any]) -> None:
-    """Who hears of a move: the new handler, the reporter and followers, the manager on bad news."""
+def _notify(
+    t: Ticket,
+    action: str,
+    target: str,
+    now: dt.datetime,
+    payload: dict[str, Any],
+    previous_assignee_id: int | None,
+) -> None:
+    """Who hears of a move: the new handler, the handler who lost the order, the reporter and
+    followers, the manager on bad news."""
+    if action in {"cancel", "merge", "transfer"} and previous_assignee_id is not None:
+        # Someone may be on the way: tell them the order is no longer theirs.
+        notification_queue(
+            ticket=t,
+            recipient=User.objects.filter(pk=previous_assignee_id).first(),
+            kind="ticket_withdrawn",
+            at=now,
+            payload={"action": action},
+        )
     if action in {"dispatch", "transfer"} or (
         action in {"reopen", "rate"} and target == lifecycle.DISPATCHED
     ):
