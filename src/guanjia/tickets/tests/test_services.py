@@ -384,6 +384,15 @@ def test_grab_needs_the_skill_and_a_pool_category(world: World) -> None:
     refused(assigned, "grab", world.worker, Conflict, "not_grabbable")
 
 
+def test_grab_stays_in_the_workers_own_street(world: World) -> None:
+    # An account without a street passes the street check of capacities; its profile does not.
+    roamer = f.handler(world.street, "personal.home_repair", username="roamer")
+    roamer.street = None
+    roamer.save()
+    t = f.ticket(world.other_unit, code="personal.home_repair", description="修门锁", now=T0)
+    refused(t, "grab", roamer, InvalidInput, "assignee_not_qualified")
+
+
 def test_a_grabbed_order_cannot_be_grabbed_again(world: World) -> None:
     t = new_ticket(world, code="personal.home_repair", description="灯泡坏了")
     helper = f.handler(world.street, "personal.home_repair", username="helper")
@@ -473,6 +482,7 @@ def test_transfer_moves_the_order_to_another_handler(world: World) -> None:
     assert e is not None
     assert e.payload == {"assignee": "other_worker", "previous_assignee": "worker"}
     assert ("ticket_transfer", "other_worker") in kinds(t)
+    assert kinds(t, kind="ticket_withdrawn") == [("ticket_withdrawn", "worker")]
     # The handoff is complete: the old worker lost it, the new one accepts.
     refused(t, "accept", world.worker, Forbidden)
     move(t, "accept", world.other_worker)
@@ -725,6 +735,12 @@ def test_the_dispatcher_cancels_before_the_visit(world: World, status: str) -> N
     t = new_ticket(world) if status == "new" else on(world, status)
     t = move(t, "cancel", world.dispatcher, reason="重复来电").ticket
     assert t.status == "cancelled"
+    # A worker who had it is told it is no longer theirs.
+    withdrawn = Notification.objects.filter(ticket=t, kind="ticket_withdrawn")
+    if status == "new":
+        assert not withdrawn.exists()
+    else:
+        assert [(n.recipient, n.payload["action"]) for n in withdrawn] == [(world.worker, "cancel")]
 
 
 @pytest.mark.parametrize("status", ["on_site", "resolved", "closed"])
@@ -766,6 +782,7 @@ def test_merge_cancels_the_duplicate_and_its_reporters_follow_the_original(
         ("merge_in", "new", "new", world.dispatcher)
     ]
     assert merge_in[0].payload == {"duplicate": d.number, "followers_added": 2}
+    assert kinds(d, kind="ticket_withdrawn") == [("ticket_withdrawn", "worker")]
     assert Notification.objects.filter(ticket=original).count() == notifications_to_original
     # Everyone who reported the duplicate hears that it joined the original.
     assert sorted(kinds(d, kind="resident_merge")) == [
