@@ -17,7 +17,8 @@ from django.db import connection, connections
 
 from guanjia.core.errors import Conflict, GuanjiaError
 from guanjia.notifications.models import Notification
-from guanjia.people.models import User
+from guanjia.org.models import Household
+from guanjia.people.models import Resident, User
 from guanjia.testing import factories as f
 from guanjia.tickets import services
 from guanjia.tickets.models import Ticket, TicketEvent
@@ -174,6 +175,31 @@ def test_concurrent_orders_get_distinct_numbers(world: World) -> None:
     assert numbers == [
         f"SHUANGGANG-202605{25 + day}-{seq:04d}" for day in range(3) for seq in range(1, 5)
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_orders_from_one_phone_make_one_resident(world: World) -> None:
+    category = f.category("repair.corridor_light")
+    compound = world.unit.building.compound
+    jobs = [
+        lambda i=i: ticket_create(
+            category=category,
+            compound=compound,
+            building=world.unit.building,
+            unit=world.unit,
+            room="301",
+            channel="wechat",
+            description=f"楼道灯不亮（第{i}次反映）",
+            contact_phone="13911112222",
+            now=T0,
+        )
+        for i in range(4)
+    ]
+    assert race(*jobs) == ["ok"] * 4
+    assert Resident.objects.filter(phone="13911112222").count() == 1
+    assert Household.objects.filter(unit=world.unit, room="301").count() == 1
+    reporters = set(Ticket.objects.values_list("reporter__phone", flat=True))
+    assert reporters == {"13911112222"}
 
 
 @pytest.mark.django_db
