@@ -148,6 +148,16 @@ def ticket_create(
     external_ref = _text(external_ref, 100, "external_ref")
     if not description and not attributes:
         raise InvalidInput(_("Please describe the problem."), code="required", field="description")
+    if parent is not None and parent.street_id != street.pk:
+        raise InvalidInput(
+            _("Choose another order of this street."), code="bad_parent", field="parent"
+        )
+    if external_deadline is not None and timezone.is_naive(external_deadline):
+        raise InvalidInput(
+            _("The deadline needs a time zone."),
+            code="naive_datetime",
+            field="external_deadline",
+        )
     clean_attributes = attributes_clean(category, attributes or {})
     if created_by is not None and created_by.is_authenticated:
         if created_by.street_id not in (None, street.pk):

@@ -172,6 +172,11 @@ def _bad(world: World, case: str) -> tuple[dict[str, Any], str]:
         kwargs["attributes"] = {"colour": "red"}
     elif case == "empty":
         kwargs["description"] = "  "
+    elif case == "parent":
+        kwargs["parent"] = f.ticket(world.other_unit, now=T0)
+    elif case == "external_deadline":
+        kwargs["external_ref"] = "12345-2026-000123"
+        kwargs["external_deadline"] = dt.datetime(2026, 5, 30, 18, 0)
     field = {
         "no_phone": "contact_phone",
         "no_phone_resident": "contact_phone",
@@ -205,6 +210,8 @@ def _rows() -> dict[str, Any]:
         "no_phone_resident",
         "attribute",
         "empty",
+        "parent",
+        "external_deadline",
     ],
 )
 def test_bad_input_is_refused_and_leaves_nothing_behind(world: World, case: str) -> None:
@@ -218,6 +225,13 @@ def test_bad_input_is_refused_and_leaves_nothing_behind(world: World, case: str)
     # The refused order took no number: the next one is the second of the day.
     assert first.number.endswith("-0001")
     assert new_ticket(world, now=at(31)).number.endswith("-0002")
+
+
+def test_an_order_forwarded_from_12345_keeps_its_reference_and_deadline(world: World) -> None:
+    parent = new_ticket(world)
+    due = dt.datetime(2026, 5, 30, 10, 0, tzinfo=dt.UTC)
+    t = new_ticket(world, external_ref="12345-2026-000123", external_deadline=due, parent=parent)
+    assert (t.external_ref, t.external_deadline, t.parent) == ("12345-2026-000123", due, parent)
 
 
 def test_an_order_in_another_street_does_not_exist_for_its_staff(world: World) -> None:
