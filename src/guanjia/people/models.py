@@ -136,3 +136,42 @@ class Shift(models.Model):
         verbose_name = _("shift")
         verbose_name_plural = _("shifts")
         ordering = ["staff", "weekday", "start"]
+
+
+class ApiKey(models.Model):
+    """A key for `Authorization: Bearer <key>`. The key itself is shown once and never stored:
+    only its SHA-256 (the key is random, so no salt is needed) and its first characters, so that
+    a listing can say which key is which.
+
+    A key acts as its `user`, so the one permission layer (roles, streets, ticket scope) governs
+    keys too. `street` narrows a district-level user to one street; null means the user's own
+    scope.
+    """
+
+    PREFIX_LENGTH = 8
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, db_index=True)
+    hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("user")
+    )
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("street"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
