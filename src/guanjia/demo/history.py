@@ -155,7 +155,7 @@ def history_write(*, street: Street, history: sim.History, now: dt.datetime) -> 
                 recipient_id=n.recipient,
                 phone=n.phone,
                 kind=n.kind,
-                payload={"number": history.tickets[n.ticket].number},
+                payload={"number": history.tickets[n.ticket].number, **n.payload},
                 created_at=n.created_at,
                 delivered_at=min(now, n.created_at + dt.timedelta(seconds=3)),
             )

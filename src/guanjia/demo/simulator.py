@@ -231,6 +231,7 @@ class NotificationRow:
     created_at: dt.datetime
     recipient: int | None = None
     phone: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)  # besides the ticket's number
 
 
 @dataclass
@@ -382,18 +383,42 @@ SHARED_PROBLEMS = frozenset(
     }
 )
 
-P_SLOW = 0.08
-P_RESIDENT_CANCEL = 0.012
-P_DESK_CANCEL = 0.006
-P_RETURN = 0.03
-P_TRANSFER = 0.015
-P_PAUSE = 0.02
-P_DUPLICATE = 0.02
-P_RATED = 0.6
-P_REOPEN_UNRATED = 0.02
-P_ON_BEHALF = 0.06  # share of residents who order for a parent
-HELD_IN_QUEUE = 12  # orders of the last hours still waiting for the dispatcher
-P_LANDLINE = 0.12
+
+@dataclass(frozen=True)
+class Odds:
+    """How often the uncommon lives happen. Tests raise them to see every kind in a few orders."""
+
+    slow: float = 0.08  # everything takes 2.5-6 times as long (what ends up overdue)
+    resident_cancel: float = 0.012
+    desk_cancel: float = 0.006
+    returned: float = 0.03  # 退单
+    transfer: float = 0.015
+    pause: float = 0.02  # four times as often for vendors
+    duplicate: float = 0.02  # of shared problems, reported again by a neighbour
+    rated: float = 0.6
+    low_rating: float = 0.02  # of ratings: 1 or 2, which reopens the order
+    reopen_unrated: float = 0.02
+    on_behalf: float = 0.06  # residents with a son or daughter ordering for them
+    landline: float = 0.12
+    held_in_queue: int = 12  # orders of the last hours still waiting for the dispatcher
+
+    def scaled(self, factor: float) -> Odds:
+        """Every uncommon life `factor` times as likely (rated and landline unchanged)."""
+        return Odds(
+            slow=min(0.5, self.slow * factor),
+            resident_cancel=min(0.2, self.resident_cancel * factor),
+            desk_cancel=min(0.1, self.desk_cancel * factor),
+            returned=min(0.3, self.returned * factor),
+            transfer=min(0.3, self.transfer * factor),
+            pause=min(0.2, self.pause * factor),
+            duplicate=min(0.4, self.duplicate * factor),
+            rated=self.rated,
+            low_rating=min(0.3, self.low_rating * factor),
+            reopen_unrated=min(0.3, self.reopen_unrated * factor),
+            on_behalf=min(0.3, self.on_behalf * factor),
+            landline=self.landline,
+            held_in_queue=self.held_in_queue,
+        )
 
 
 def _local(world: World, at: dt.datetime) -> dt.datetime:
@@ -490,8 +515,11 @@ class _Walk:
 
 
 class Planner:
-    def __init__(self, world: World, *, seed: int, now: dt.datetime) -> None:
+    def __init__(
+        self, world: World, *, seed: int, now: dt.datetime, odds: Odds | None = None
+    ) -> None:
         self.world = world
+        self.odds = odds or Odds()
         self.rng = random.Random(seed)
         self.now = now
         self.by_kind: dict[str, list[Handler]] = {}
@@ -554,7 +582,7 @@ class Planner:
                 surname = rng.choice(texts.SURNAMES)
                 name = surname + rng.choice(texts.ADDRESSES)
                 person = Resident(
-                    phone=phone(rng.random() < P_LANDLINE),
+                    phone=phone(rng.random() < self.odds.landline),
                     name=name,
                     compound=compound,
                     building=building,
@@ -563,7 +591,7 @@ class Planner:
                     weight=rng.paretovariate(1.6),
                 )
                 people.append(person)
-                if rng.random() < P_ON_BEHALF:
+                if rng.random() < self.odds.on_behalf:
                     # A daughter or son living elsewhere, ordering for this household.
                     child = Resident(
                         phone=phone(False),
@@ -800,10 +828,12 @@ class Planner:
         cat = order.category
         # Tight accept windows (a gas smell: 3 minutes) are met by answering faster.
         accept_m = min(TIMES.get(cat.code, (10, 30, 60))[0], cat.accept_minutes * 0.3)
-        slow = rng.uniform(2.5, 6) if rng.random() < P_SLOW else 1.0
+        slow = rng.uniform(2.5, 6) if rng.random() < self.odds.slow else 1.0
         t = order.created_at
         cancel_at = (
-            t + self.between(3 * MINUTE, 40 * MINUTE) if rng.random() < P_RESIDENT_CANCEL else None
+            t + self.between(3 * MINUTE, 40 * MINUTE)
+            if rng.random() < self.odds.resident_cancel
+            else None
         )
         resident_cancel = rng.choice(texts.CANCEL_REASONS_RESIDENT)
 
@@ -830,7 +860,7 @@ class Planner:
                 when = at + self.between(MINUTE, 3 * MINUTE)
                 walk.move(Step(when, "cancel", None, lifecycle.REPORTER, reason=resident_cancel))
                 return walk
-            if rng.random() < P_RETURN and self.has_alternative(order, handler.pk):
+            if rng.random() < self.odds.returned and self.has_alternative(order, handler.pk):
                 if rng.random() < 0.5:
                     at = at + self.minutes(accept_m * slow, 0.6)
                     walk.move(Step(at, "accept", handler.pk, lifecycle.ASSIGNEE))
@@ -859,12 +889,12 @@ class Planner:
                 t = max(t, self.after_now(5 * MINUTE, 2 * HOUR))
             walk.move(Step(t, "accept", handler.pk, lifecycle.ASSIGNEE))
 
-        if rng.random() < P_DESK_CANCEL:
+        if rng.random() < self.odds.desk_cancel:
             when = self.desk_when(t + self.minutes(20))
             reason = rng.choice(texts.CANCEL_REASONS_DESK)
             walk.move(Step(when, "cancel", w.dispatcher, lifecycle.DISPATCHER, reason=reason))
             return walk
-        if rng.random() < P_TRANSFER and self.has_alternative(order, handler.pk):
+        if rng.random() < self.odds.transfer and self.has_alternative(order, handler.pk):
             when = self.desk_when(t + self.minutes(15))
             handler = self.handler_pick(order, when, exclude={handler.pk})
             walk.move(
@@ -909,7 +939,7 @@ class Planner:
         if first and order.stall == "resolve":
             done = max(done, self.after_now(10 * MINUTE, 4 * HOUR))
         pausing = order.stall == "resume" or rng.random() < (
-            P_PAUSE * (4 if handler.is_vendor else 1)
+            self.odds.pause * (4 if handler.is_vendor else 1)
         )
         if first and pausing:
             when = t + self.between(5 * MINUTE, 30 * MINUTE)
@@ -957,9 +987,10 @@ class Planner:
 
     def rating_draw(self, *, low_allowed: bool) -> Rating:
         rng = self.rng
-        overall = rng.choices([5, 4, 3, 2, 1], weights=[68, 23, 7, 1.2, 0.8])[0]
-        if not low_allowed:
-            overall = max(overall, 4)
+        if low_allowed and rng.random() < self.odds.low_rating:
+            overall = rng.choice([1, 2, 2])
+        else:
+            overall = rng.choices([5, 4, 3], weights=[68, 24, 8])[0]
         speed = max(1, min(5, overall + rng.choice([0, 0, 0, -1, 1])))
         service = max(1, min(5, overall + rng.choice([0, 0, 0, 0, -1])))
         comment = ""
@@ -977,8 +1008,7 @@ class Planner:
     def aftercare(self, walk: _Walk, order: Order, handler: Handler) -> None:
         """After resolution: a rating (a low one reopens), a reopening, or the 48-hour auto-close.
 
-        An order reopened by a low rating keeps that rating (rated_at) and so never closes by
-        itself: the operator calls back after the second visit and rates it again.
+        After a low rating the operator usually calls back once the second visit is done.
         """
         rng = self.rng
         w = self.world
@@ -987,7 +1017,7 @@ class Planner:
         for attempt in range(2):
             resolved = walk.resolved_at
             assert resolved is not None
-            if low_rated or rng.random() < P_RATED:
+            if (low_rated and rng.random() < 0.8) or rng.random() < self.odds.rated:
                 call_back = (
                     low_rated
                     or (order.category.follow_up == "all" and rng.random() < 0.6)
@@ -1012,7 +1042,7 @@ class Planner:
                 )
                 continue
             closes = resolved + close_after + dt.timedelta(seconds=rng.randint(0, 59))
-            if attempt == 0 and rng.random() < P_REOPEN_UNRATED:
+            if attempt == 0 and rng.random() < self.odds.reopen_unrated:
                 reason = rng.choice(texts.REOPEN_REASONS)
                 actor = rng.choice([w.operator, w.dispatcher])
                 capacity = lifecycle.OPERATOR if actor == w.operator else lifecycle.DISPATCHER
@@ -1065,7 +1095,10 @@ class Planner:
         walks = {id(o): self.life(o, {}) for o in orders}
         duplicates: list[Order] = []
         for original in orders:
-            if original.category.code not in SHARED_PROBLEMS or self.rng.random() >= P_DUPLICATE:
+            if (
+                original.category.code not in SHARED_PROBLEMS
+                or self.rng.random() >= self.odds.duplicate
+            ):
                 continue
             moment = _whole(original.created_at + self.minutes(25, 0.8, low=3))
             merge_by = self.desk_when(moment + 20 * MINUTE)
@@ -1089,10 +1122,10 @@ class Planner:
         on, paused."""
         recent = [
             o
-            for o in orders[-3 * HELD_IN_QUEUE :]
+            for o in orders[-3 * self.odds.held_in_queue :]
             if o.category.mode != "grab" and not o.category.life_safety
         ]
-        held = self.rng.sample(recent, min(HELD_IN_QUEUE, len(recent)))
+        held = self.rng.sample(recent, min(self.odds.held_in_queue, len(recent)))
         for o in held:
             o.hold = True
         since = self.now - 12 * HOUR
@@ -1111,10 +1144,16 @@ class Planner:
 
 
 def plan(
-    world: World, *, now: dt.datetime, days: int, count: int, seed: int
+    world: World,
+    *,
+    now: dt.datetime,
+    days: int,
+    count: int,
+    seed: int,
+    odds: Odds | None = None,
 ) -> tuple[list[Order], list[list[Step]]]:
     """Draw `count` orders over the `days` before `now`, and the life of each."""
-    return Planner(world, seed=seed, now=now).plan(days=days, count=count)
+    return Planner(world, seed=seed, now=now, odds=odds).plan(days=days, count=count)
 
 
 # --- playing -------------------------------------------------------------------------------------
@@ -1348,6 +1387,8 @@ class Player:
         t.version += 1
         if warnings:
             payload["warnings"] = warnings
+        if step.actor is None and step.capacity == lifecycle.REPORTER:
+            payload["by"] = lifecycle.REPORTER  # a resident through the tracking link
         self.event(
             t,
             a,
@@ -1363,7 +1404,7 @@ class Player:
             self.load[was_assignee] -= 1
         if t.assignee is not None and now_open:
             self.load[t.assignee] += 1
-        self.notify(t, a, target, at, payload)
+        self.notify(t, a, target, at, payload, was_assignee)
 
     def reopen(self, t: TicketRow, at: dt.datetime) -> None:
         w = self.world
@@ -1465,10 +1506,26 @@ class Player:
             self.notifications.append(NotificationRow(t.index, kind, at, recipient=user))
 
     def notify(
-        self, t: TicketRow, action: str, target: str, at: dt.datetime, payload: dict[str, Any]
+        self,
+        t: TicketRow,
+        action: str,
+        target: str,
+        at: dt.datetime,
+        payload: dict[str, Any],
+        previous_assignee: int | None,
     ) -> None:
         """tickets.services._notify."""
         w = self.world
+        if action in {"cancel", "merge", "transfer"} and previous_assignee is not None:
+            self.notifications.append(
+                NotificationRow(
+                    t.index,
+                    "ticket_withdrawn",
+                    at,
+                    recipient=previous_assignee,
+                    payload={"action": action},
+                )
+            )
         if action in {"dispatch", "transfer"} or (
             action in {"reopen", "rate"} and target == lifecycle.DISPATCHED
         ):
