@@ -2,9 +2,13 @@
 
 import datetime as dt
 import hashlib
+import json
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from guanjia.core.errors import InvalidInput, NotFound
@@ -94,3 +98,45 @@ def test_names_are_unique_and_administrators_need_a_user(world: Any) -> None:
     assert e.value.code == "bad_name"
     with pytest.raises(NotFound):
         apikey_revoke(name="nobody")
+
+
+def apikey_command(*args: str) -> str:
+    out = StringIO()
+    call_command("apikey", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_command_prints_the_key_last_and_lists_without_it(world: Any) -> None:
+    out = apikey_command("create", "--name", "app", "--role", "operator", "--street", "shuanggang")
+    raw = out.strip().splitlines()[-1]
+    user = apikey_authenticate(raw)
+    assert user is not None and user.username == "key-app"
+    listing = apikey_command("list", "--json")
+    rows = json.loads(listing)
+    assert [(r["name"], r["user"], r["roles"], r["street"]) for r in rows] == [
+        ("app", "key-app", ["operator"], "shuanggang")
+    ]
+    assert raw not in listing and raw not in apikey_command("list")
+    apikey_command("revoke", "app")
+    assert json.loads(apikey_command("list", "--json"))[0]["revoked_at"] is not None
+    assert apikey_authenticate(raw) is None
+
+
+def test_the_command_acts_as_an_existing_user(world: Any) -> None:
+    out = apikey_command("create", "--name", "desk", "--role", "dispatcher", "--user", "dispatcher")
+    assert apikey_authenticate(out.strip().splitlines()[-1]) == world.dispatcher
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["create", "--name", "x", "--role", "dispatcher", "--user", "nobody"], "nobody"),
+        (["create", "--name", "x", "--role", "dispatcher", "--street", "atlantis"], "atlantis"),
+        (["create", "--name", "x", "--role", "janitor"], "janitor"),
+        (["revoke", "nobody"], "nobody"),
+    ],
+)
+def test_the_command_fails_with_the_reason(world: Any, args: list[str], fragment: str) -> None:
+    with pytest.raises(CommandError) as e:
+        apikey_command(*args)
+    assert fragment in str(e.value)
