@@ -20,6 +20,7 @@ from guanjia.core.phones import phone_normalize
 from guanjia.notifications.services import notification_queue, notify_role
 from guanjia.org.models import Building, Compound, Household, Street, Unit
 from guanjia.people import roles
+from guanjia.people.access import AnyUser
 from guanjia.people.models import Resident, User
 from guanjia.people.selectors import (
     DEFAULT_WORKLOAD_CAP,
@@ -283,7 +284,7 @@ def ticket_transition(
     *,
     ticket: Ticket,
     action: str,
-    actor: User | None,
+    actor: AnyUser | None,
     version: int | None = None,
     assignee: User | None = None,
     reason: str = "",
@@ -298,9 +299,12 @@ def ticket_transition(
 
     `version`, when given, must be the version the caller last saw (409 otherwise). The move is
     compare-and-set: of two concurrent moves from the same version exactly one wins. `actor` None
-    is the system; `resident` is a resident acting through the tracking link.
+    is the system; `resident` is a resident acting through the tracking link (a page may pass its
+    anonymous request.user beside it: that is never the system).
     """
     now = now or timezone.now()
+    # The account recorded on the event; capacities are worked out from `actor` as given.
+    account = actor if isinstance(actor, User) and actor.is_authenticated else None
     with transaction.atomic():
         current = Ticket.objects.select_related("category", "street", "compound").get(pk=ticket.pk)
         if version is not None and version != current.version:
@@ -326,7 +330,7 @@ def ticket_transition(
         changes, warnings, payload = handler(
             current,
             _Context(
-                actor=actor,
+                actor=account,
                 assignee=assignee,
                 reason=reason,
                 rating=rating,
@@ -352,7 +356,7 @@ def ticket_transition(
         current.refresh_from_db()
         if warnings:
             payload["warnings"] = [w.code for w in warnings]
-        if actor is None and lifecycle.SYSTEM not in capacities:
+        if account is None and lifecycle.SYSTEM not in capacities:
             # A resident through the tracking link has no account: say so, or the timeline would
             # show the move as the system's own.
             payload["by"] = lifecycle.REPORTER
@@ -360,7 +364,7 @@ def ticket_transition(
             ticket=current,
             type=action,
             at=now,
-            actor=actor,
+            actor=account,
             from_status=from_status,
             to_status=target,
             note=reason or note,

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from guanjia.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from guanjia.core.phones import phone_mask
@@ -742,6 +743,20 @@ def test_the_system_is_not_a_resident(world: World) -> None:
     u = new_ticket(world)
     assert u.reporter is not None
     refused(u, "dispatch", None, Forbidden, resident=u.reporter, assignee=world.worker)
+
+
+def test_an_anonymous_page_user_beside_the_link_is_the_reporter(world: World) -> None:
+    """A tracking page passes request.user (anonymous) with the resident behind the link."""
+    t = new_ticket(world)
+    assert t.reporter is not None
+    refused(t, "cancel", AnonymousUser(), Forbidden, reason="不用了")  # anonymous is not the system
+    refused(t, "dispatch", AnonymousUser(), Forbidden, assignee=world.worker)
+    r = ticket_transition(
+        ticket=t, action="cancel", actor=AnonymousUser(), resident=t.reporter, reason="不用了"
+    )
+    e = r.ticket.events.order_by("id").last()
+    assert e is not None
+    assert (r.ticket.status, e.actor, e.payload) == ("cancelled", None, {"by": "reporter"})
 
 
 @pytest.mark.parametrize("status", ["new", "dispatched", "accepted"])
