@@ -1,6 +1,7 @@
 """Intake attributes of a service (Open311 service definition attributes), checked at intake."""
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -50,9 +51,14 @@ def _value_clean(d: dict[str, Any], value: Any, field: str) -> Any:
     )
     if kind == "number":
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise bad from None
+        if not math.isfinite(
+            number
+        ):  # "NaN" and "inf" parse, but JSON (and PostgreSQL) refuse them
+            raise bad
+        return number
     if kind == "datetime":
         try:
             return dt.datetime.fromisoformat(str(value)).isoformat()
