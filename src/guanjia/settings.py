@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guanjia.catalog",
     "guanjia.tickets",
     "guanjia.notifications",
+    "guanjia.open311",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.
     path("admin/login/", core_views.admin_login),
     path("admin/", admin.site.urls),
+    path("open311/", include("guanjia.open311.urls")),
     path("", include("guanjia.tickets.urls")),
 ]
 

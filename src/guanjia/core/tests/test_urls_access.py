@@ -35,6 +35,14 @@ PUBLIC = {
     "/accounts/logout/",  # POST only; signs nobody out who is not signed in
     "/admin/logout/",  # sends strangers to the admin's index, which asks them to sign in
     "/i18n/setlang/",  # the language switch (a cookie)
+    # Open311 GeoReport v2 is public by its standard: reads carry no name, phone or email
+    # (open311/documents.py); POST requests needs an api_key (403 without). ".x" is the format.
+    "/open311/discovery.x",
+    "/open311/v2/services.x",
+    "/open311/v2/services/x.x",
+    "/open311/v2/requests.x",
+    "/open311/v2/requests/x.x",
+    "/open311/v2/tokens/x.x",
 }
 
 # Answer 404 to anyone without access, signed in or not, so that strangers cannot even tell
