@@ -8,6 +8,7 @@ tick. Queued tasks run through django-tasks-db's own Worker, in batch mode, betw
 
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 import time
@@ -95,6 +96,7 @@ class GuanjiaWorker:
         poll_seconds: float = 1.0,
         tasks_per_pass: int = 20,
         worker_id: str | None = None,
+        parent_pid: int | None = None,
     ) -> None:
         self.ticker = Ticker(PERIODIC_JOBS if jobs is None else jobs)
         self.queue_names = queue_names or ["default"]
@@ -104,6 +106,8 @@ class GuanjiaWorker:
         self.worker_id = worker_id or f"guanjia-{get_random_string(12)}"
         self.stopping = threading.Event()
         self.tasks_worker: Worker | None = None
+        # Started by `guanjia demo`: stop when it is gone, even if it could not say so.
+        self.parent_pid = parent_pid
 
     def stop(self, signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
         """Finish the task at hand, then exit (a signal handler: SIGTERM, SIGINT)."""
@@ -150,6 +154,9 @@ class GuanjiaWorker:
             ", ".join(job.name for job in self.ticker.jobs),
         )
         while not self.stopping.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                logger.info("worker %s: parent process gone", self.worker_id)
+                break
             self.ticker.tick()
             if self.stopping.is_set():
                 break

@@ -5,6 +5,7 @@ periodic job and the ready tasks once, then exits.
 """
 
 import logging
+import os
 from argparse import ArgumentParser
 from typing import Any
 
@@ -26,19 +27,33 @@ class Command(BaseCommand):
             help="Task queues to run, separated by commas (default: %(default)s).",
         )
         parser.add_argument(
+            "--exit-with-parent",
+            action="store_true",
+            help="Stop when the process that started this one ends (used by `guanjia demo`).",
+        )
+        parser.add_argument(
             "--poll",
             type=float,
             default=1.0,
             help="Seconds between looks at the queue when it is empty (default: %(default)s).",
         )
 
-    def handle(self, *args: Any, once: bool, queue: str, poll: float, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        once: bool,
+        queue: str,
+        poll: float,
+        exit_with_parent: bool,
+        **options: Any,
+    ) -> None:
         # django-tasks-db's worker announces every pass; one line per task (django_tasks) is
         # what an operator wants to read.
         logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         worker = GuanjiaWorker(
             queue_names=[q.strip() for q in queue.split(",") if q.strip()],
             poll_seconds=max(0.1, poll),
+            parent_pid=os.getppid() if exit_with_parent else None,
         )
         if once:
             results = worker.once()
