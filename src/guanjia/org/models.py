@@ -5,6 +5,7 @@ scale, distribute by street without joins.
 """
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +20,10 @@ class Street(models.Model):
         verbose_name = _("street")
         verbose_name_plural = _("streets")
         ordering = ["code"]
+        constraints = [
+            # Ticket numbers upper-case the code, so "sg" and "SG" would collide there.
+            models.CheckConstraint(condition=models.Q(code=Lower("code")), name="street_code_lower"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -368,3 +368,13 @@ def test_a_failure_while_writing_rolls_everything_back(
     assert exc_info.value.code == "org_import_conflict"
     # The street, communities, compounds and buildings written before the units are gone too.
     assert org_rows() == before
+
+
+def test_street_codes_are_lower_case_in_the_database(db):
+    """Ticket numbers upper-case the code: "sg" and "SG" must not both exist."""
+    from django.db import IntegrityError, transaction
+
+    from guanjia.org.models import Street
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Street.objects.create(code="SG", name="大写街道")
