@@ -47,7 +47,7 @@ _PERSONAL_NUMBER = re.compile(
 
 def text_mask_personal(text: str) -> str:
     """Mask phone numbers (138****5678, 057****5678) and ID-card numbers a resident typed."""
-    return _PERSONAL_NUMBER.sub(lambda m: phone_mask(re.sub(r"\D", "", m.group(1))), text)
+    return _PERSONAL_NUMBER.sub(lambda m: phone_mask(re.sub(r"[^\dXx]", "", m.group(1))), text)
 
 
 def datetime_w3(value: dt.datetime | None) -> str | None:
