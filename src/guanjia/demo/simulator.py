@@ -1090,7 +1090,7 @@ class Planner:
         start = self.now - dt.timedelta(days=days)
         self.residents_draw()
         orders = self.orders_draw(start=start, count=count)
-        self.hold_recent(orders)
+        orders = self.leave_open(orders)
         # Originals first: a duplicate is merged while its original is still open or resolved.
         walks = {id(o): self.life(o, {}) for o in orders}
         duplicates: list[Order] = []
@@ -1116,31 +1116,55 @@ class Planner:
         ]
         return orders, plans
 
-    def hold_recent(self, orders: list[Order]) -> None:
-        """Leave the last hours' orders open in every state, whatever the time of day: about a
-        dozen waiting for the dispatcher, a few waiting to be accepted, on their way, being worked
-        on, paused."""
-        recent = [
-            o
-            for o in orders[-3 * self.odds.held_in_queue :]
-            if o.category.mode != "grab" and not o.category.life_safety
+    def leave_open(self, orders: list[Order]) -> list[Order]:
+        """Leave the last hours' orders open in every state, whatever the time of day, with few
+        of them overdue: a dozen fresh arrivals waiting for the dispatcher and three waiting to be
+        accepted (all from the last hour), and some on their way, being worked on or paused
+        whose deadlines are still ahead. Returns the orders with the fresh arrivals added."""
+        w = self.world
+        queue = self.odds.held_in_queue
+        codes = [
+            c
+            for c in CATEGORY_WEIGHTS
+            if c in w.categories
+            and w.categories[c].mode != "grab"
+            and not w.categories[c].life_safety
         ]
-        held = self.rng.sample(recent, min(self.odds.held_in_queue, len(recent)))
-        for o in held:
-            o.hold = True
+        weights = [CATEGORY_WEIGHTS[c] for c in codes]
+        compounds = list(w.compounds)
+        fresh = []
+        for i in range(queue + 3):
+            code = self.rng.choices(codes, weights=weights)[0]
+            window = w.categories[code].accept_minutes * MINUTE
+            if i < 2:  # a couple already past their accept deadline
+                age = window + self.between(5 * MINUTE, 40 * MINUTE)
+            else:
+                age = self.between(MINUTE, max(2 * MINUTE, min(window * 0.8, 50 * MINUTE)))
+            moment = self.now - age
+            compound = self.rng.choices(compounds, weights=[c.households for c in compounds])[0]
+            order = self.order_draw(moment, w.categories[code], compound)
+            if i < queue:
+                order.hold = True
+            else:
+                order.stall = "accept"
+            fresh.append(order)
         since = self.now - 12 * HOUR
-        others = [o for o in orders if o.created_at >= since and not o.hold]
-        site = [o for o in others if o.category.site_visit]
+        margin = self.now + 30 * MINUTE
+
+        def ahead(o: Order, minutes: int) -> bool:
+            return o.created_at + dt.timedelta(minutes=minutes) > margin
+
+        recent = [o for o in orders if o.created_at >= since and o.category.site_visit]
         wanted = [
-            ("accept", [o for o in others if o.category.mode != "grab"][-8:], 3),
-            ("arrive", site, 4),
-            ("resolve", site, 4),
-            ("resume", site, 2),
+            ("arrive", [o for o in recent if ahead(o, o.category.arrive_minutes)], 4),
+            ("resolve", [o for o in recent if ahead(o, o.category.resolve_minutes)], 4),
+            ("resume", [o for o in recent if ahead(o, o.category.resolve_minutes)], 2),
         ]
         for stall, pool, count in wanted:
             free = [o for o in pool if not o.stall]
             for o in self.rng.sample(free, min(count, len(free))):
                 o.stall = stall
+        return sorted(orders + fresh, key=lambda o: o.created_at)
 
 
 def plan(
