@@ -26,3 +26,8 @@ def catalog_for_residents() -> list[CatalogGroup]:
 
 def category_by_code(code: str) -> ServiceCategory | None:
     return ServiceCategory.objects.filter(code=code).first()
+
+
+def catalog_active() -> list[ServiceCategory]:
+    """Every active service in catalog order (the catalog is small: one query, no paging)."""
+    return list(ServiceCategory.objects.filter(active=True).order_by("sort_order", "code"))

@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from guanjia.catalog.models import ServiceCategory
+from guanjia.people.access import AnyUser, user_street_filter
 from guanjia.people.models import ApiKey, StaffProfile, User
 
 # A worker's open orders beyond which automatic assignment and grabbing stop (HC 小区物业 uses 10).
@@ -77,3 +78,50 @@ def apikeys_list() -> QuerySet[ApiKey]:
     return ApiKey.objects.select_related("user", "street", "user__street").prefetch_related(
         "user__groups"
     )
+
+
+def staff_with_workload(
+    user: AnyUser, *, category: ServiceCategory | None = None
+) -> list[StaffProfile]:
+    """Active handlers of the user's street(s), each annotated with `open_workload`.
+
+    One query counts every handler's open orders (an aggregate joined on the assignee), and two
+    more fetch skills and shifts for all of them at once: the number of queries does not grow
+    with the number of handlers. With `category`, only those qualified for it.
+    """
+    from guanjia.tickets.models import OPEN_STATUSES
+
+    qs = (
+        StaffProfile.objects.filter(user_street_filter(user), active=True, user__is_active=True)
+        .select_related("user", "vendor", "street")
+        .annotate(
+            open_workload=Count(
+                "user__assigned_tickets",
+                filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES),
+            )
+        )
+        .prefetch_related(
+            Prefetch("skills", queryset=ServiceCategory.objects.only("id", "code")),
+            Prefetch("vendor__categories", queryset=ServiceCategory.objects.only("id", "code")),
+            "shifts",
+        )
+        .order_by("user__username")
+    )
+    if category is not None:
+        qs = qs.filter(
+            Q(vendor__isnull=True, skills=category)
+            | Q(vendor__active=True, vendor__categories=category)
+        ).distinct()
+    return list(qs)
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).select_related("staff").first()
+
+
+def own_phone(user: User) -> str:
+    """The phone a resident's account orders with: its Resident's, else the account's own."""
+    resident = getattr(user, "resident", None)
+    if resident is not None and resident.phone:
+        return str(resident.phone)
+    return user.phone
