@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves the API docs' Swagger UI from our own static files instead of a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "guanjia.core",

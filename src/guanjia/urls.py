@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from guanjia.api import api
 from guanjia.core import views as core_views
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.
     path("admin/login/", core_views.admin_login),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("open311/", include("guanjia.open311.urls")),
     path("", include("guanjia.tickets.urls")),
 ]

@@ -25,9 +25,9 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern, RoutePattern
 from PIL import Image
 
-# Answer anyone. Add /api/v1/openapi.json here when the API arrives (it describes, it does not
-# disclose). Static files are served by the web server (or runserver), not by these routes.
+# Answer anyone. Static files are served by the web server (or runserver), not by these routes.
 PUBLIC = {
+    "/api/v1/openapi.json",  # the API's schema: it describes, it does not disclose
     "/",  # the residents' home page
     "/healthz",
     "/accounts/login/",
@@ -49,6 +49,8 @@ PUBLIC = {
 # whether the object exists (a resident's tracking link will open some of them later).
 NOT_FOUND_WITHOUT_ACCESS = {
     "tickets:photo",
+    # ninja's marker for the API's root (it resolves the operations' paths): 404 for everyone.
+    "api:api-root",
 }
 
 LOGIN_PAGES = {"/accounts/login/", "/admin/login/"}

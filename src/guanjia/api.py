@@ -1,0 +1,61 @@
+"""The JSON API (/api/v1/): one NinjaAPI, one router per area, problem+json errors.
+
+The schema (/api/v1/openapi.json) is public: it describes, it does not disclose. The interactive
+docs (/api/v1/docs) are for staff and load their scripts from our own static files, never a CDN.
+Every operation needs a caller: an API key (Bearer) or a signed-in browser (with CSRF).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from ninja import NinjaAPI
+from ninja.openapi.views import openapi_json
+
+from guanjia.catalog.api import router as catalog_router
+from guanjia.core.problems import MEDIA_TYPE, problem_handlers_install
+from guanjia.org.api import router as org_router
+from guanjia.people.api import router as people_router
+from guanjia.people.auth import ApiKeyAuth, SessionAuth
+from guanjia.tickets.api import router as tickets_router
+
+
+class GuanjiaAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's schema, with refusals declared as the problem+json they are."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status).startswith("4") and "application/json" in content:
+                        response["content"] = {MEDIA_TYPE: content["application/json"]}
+        return schema
+
+
+def _docs_for_staff(view: Callable[..., Any]) -> Callable[..., Any]:
+    """ninja decorates the schema and the docs page alike: only the page is for staff."""
+    if getattr(view, "func", None) is openapi_json:
+        return view
+    return staff_member_required(view)
+
+
+api = GuanjiaAPI(
+    title="Guanjia API",
+    version="1",
+    description=(
+        "Orders (tickets), the service catalog, places and people of a street office's service "
+        "desk. Authenticate with `Authorization: Bearer <key>` (see `guanjia apikey create`) or "
+        "a signed-in session with its CSRF token. Errors are application/problem+json with a "
+        "stable `code`."
+    ),
+    urls_namespace="api",
+    auth=[ApiKeyAuth(), SessionAuth()],
+    docs_decorator=_docs_for_staff,
+)
+problem_handlers_install(api)
+
+api.add_router("/", tickets_router)
+api.add_router("/", catalog_router)
+api.add_router("/", org_router)
+api.add_router("/", people_router)
