@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+
+from guanjia.core.inputs import Input
 
 
 class PlaceRef(Schema):
@@ -29,9 +30,7 @@ class CompoundPage(Schema):
     )
 
 
-class CompoundFilters(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class CompoundFilters(Input):
     street: str | None = Field(None, max_length=40, description="a street code")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(100, ge=1, le=500)

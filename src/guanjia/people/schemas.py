@@ -1,7 +1,8 @@
 """Shapes of people in the JSON API."""
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+
+from guanjia.core.inputs import Input
 
 
 class StreetOut(Schema):
@@ -19,9 +20,7 @@ class MeOut(Schema):
     permissions: list[str]
 
 
-class StaffFilters(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class StaffFilters(Input):
     category: str | None = Field(
         None, max_length=60, description="only handlers qualified for this service code"
     )

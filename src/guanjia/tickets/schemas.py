@@ -5,9 +5,10 @@ from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import AwareDatetime, ConfigDict, StrictInt, StrictStr
+from pydantic import AwareDatetime, StrictInt, StrictStr
 
 from guanjia.core.cursors import ID_MAX
+from guanjia.core.inputs import Input
 from guanjia.org.schemas import PlaceRef
 from guanjia.people.access import AnyUser, name_for, phone_for
 from guanjia.tickets import lifecycle
@@ -50,9 +51,7 @@ assert set(ActionName.__args__) == set(lifecycle.ACTIONS) - {"close"}  # type: i
 assert set(PhotoKindName.__args__) == set(PhotoKind.values)  # type: ignore[attr-defined]
 
 
-class TicketIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class TicketIn(Input):
     category: str = Field(max_length=60, description="a service code, see GET /services")
     compound: PlaceIn = Field(description="the compound's id, name or alias")
     building: PlaceIn | None = Field(None, description="the building's id or name (3幢)")
@@ -77,18 +76,14 @@ class TicketIn(Schema):
     external_deadline: AwareDatetime | None = None
 
 
-class RatingIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class RatingIn(Input):
     overall: int = Field(ge=1, le=5)
     speed: int | None = Field(None, ge=1, le=5)
     service: int | None = Field(None, ge=1, le=5)
     comment: str = Field("", max_length=500)
 
 
-class TransitionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class TransitionIn(Input):
     action: ActionName
     version: int = Field(ge=1, le=2**31 - 1, description="the version last seen (409 if stale)")
     assignee: str | None = Field(
@@ -103,9 +98,7 @@ class TransitionIn(Schema):
     original: str | None = Field(None, max_length=60, description="the original's number (merge)")
 
 
-class TicketFiltersIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class TicketFiltersIn(Input):
     status: str | None = Field(
         None, max_length=200, description="comma-separated statuses, e.g. new,dispatched"
     )

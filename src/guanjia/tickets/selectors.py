@@ -91,7 +91,7 @@ def ticket_page(
 
 def ticket_get(user: AnyUser, number: str) -> Ticket:
     """The order with this number if the user may see it; 404 otherwise, malformed or not."""
-    if not number or len(number) > _NUMBER_MAX:
+    if not number or len(number) > _NUMBER_MAX or "\x00" in number:
         raise NotFound(_("No such order."), code="not_found")
     found = _list_related(ticket_scope(user).filter(number=number)).first()
     if found is None:
