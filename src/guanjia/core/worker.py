@@ -41,6 +41,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
         "notifications.deliver", "guanjia.notifications.tasks.notifications_deliver", MINUTE
     ),
+    # Photo files whose database row rolled back with an enclosing transaction.
+    PeriodicJob(
+        "tickets.photo_orphans",
+        "guanjia.tickets.photos.ticket_photo_orphans_sweep",
+        dt.timedelta(hours=1),
+    ),
 ]
 
 
