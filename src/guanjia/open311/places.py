@@ -6,6 +6,7 @@ coordinates, within MAX_DISTANCE_M).
 """
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ _EARTH_RADIUS_M = 6_371_000
 # Degrees of latitude per metre; a box of MAX_DISTANCE_M around the point narrows the query.
 _DEG_PER_M = 1 / 111_320
 _SPOT_MAX = 100
+_ID = re.compile(r"^\d{1,18}$", re.ASCII)  # fits a 64-bit key
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def place_from_address_string(street: Street, text: str) -> Place | None:
 def place_from_address_id(street: Street, address_id: str) -> Place:
     """`<compound id>`, `<compound id>/<building id>` or `<compound id>/<building id>/<unit id>`."""
     parts = address_id.split("/")
-    if len(parts) > 3 or not all(p.strip().isdigit() for p in parts):
+    if len(parts) > 3 or not all(_ID.match(p.strip()) for p in parts):
         raise _bad(_("address_id is not one of ours."), "address_id")
     ids = [int(p) for p in parts]
     compound = Compound.objects.filter(street=street, pk=ids[0]).first()

@@ -21,6 +21,7 @@ from guanjia.tickets.models import OPEN_STATUSES, Ticket
 
 MAX_RANGE = dt.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 100_000  # far beyond any 90-day window; keeps the offset a sane integer
 CLOSED_STATUSES = (lifecycle.CLOSED, lifecycle.CANCELLED)
 # <STREET CODE>-YYYYMMDD-NNNN (tickets/numbering.py); anything else cannot be an order of ours.
 _NUMBER_SHAPE = re.compile(r"^[A-Z0-9_-]{1,40}-\d{8}-\d{4,6}$")
@@ -166,9 +167,10 @@ def _positive(value: str | None, name: str, default: int, maximum: int | None = 
 def requests_filter_parse(params: Mapping[str, str], *, now: dt.datetime) -> RequestFilter:
     """The filters of GET requests. `service_request_id` overrides every other filter; otherwise
     the window is at most 90 days (the most recent 90 when no date is given)."""
-    page = _positive(param(params, "page"), "page", 1)
+    page = _positive(param(params, "page"), "page", 1, MAX_PAGE)
     page_size = _positive(param(params, "page_size"), "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    numbers = _comma_list(param(params, "service_request_id"))
+    # At most a page of ids: more could not be answered anyway.
+    numbers = _comma_list(param(params, "service_request_id"))[:MAX_PAGE_SIZE]
     if numbers:
         return RequestFilter(numbers=numbers, page=page, page_size=page_size)
     statuses = frozenset(s.lower() for s in _comma_list(param(params, "status")))
@@ -183,11 +185,16 @@ def requests_filter_parse(params: Mapping[str, str], *, now: dt.datetime) -> Req
     end = datetime_parse(end_text, "end_date") if end_text else None
     if start is None and end is None:
         end = now
-    if start is None:
-        assert end is not None
-        start = end - MAX_RANGE
-    elif end is None:
-        end = start + MAX_RANGE
+    try:
+        if start is None:
+            assert end is not None
+            start = end - MAX_RANGE
+        elif end is None:
+            end = start + MAX_RANGE
+    except OverflowError:  # 90 days before year 1 or after year 9999
+        raise InvalidInput(
+            _("The dates are out of range."), code="bad_datetime", field="start_date"
+        ) from None
     if end < start:
         raise InvalidInput(_("end_date is before start_date."), code="bad_range", field="end_date")
     if end - start > MAX_RANGE:
@@ -197,7 +204,7 @@ def requests_filter_parse(params: Mapping[str, str], *, now: dt.datetime) -> Req
             field="end_date",
         )
     return RequestFilter(
-        service_codes=_comma_list(param(params, "service_code")),
+        service_codes=_comma_list(param(params, "service_code"))[:MAX_PAGE_SIZE],
         start=start,
         end=end,
         statuses=statuses,

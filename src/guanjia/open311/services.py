@@ -111,7 +111,10 @@ def _contact_phone(raw: str | None, notices: list[str]) -> str:
 
 
 def _contact_name(first: str | None, last: str | None) -> str:
-    # Chinese order: family name first (张 + 建国); with only one part given, that part.
+    """Chinese names family name first and unspaced (张 + 建国 → 张建国); Latin ones as written
+    (Ann Lee); with only one part given, that part."""
+    if first and last and (first + last).isascii():
+        return f"{first} {last}"[:MAX_CONTACT_NAME]
     return "".join(p for p in (last, first) if p)[:MAX_CONTACT_NAME]
 
 

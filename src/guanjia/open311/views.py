@@ -37,8 +37,7 @@ def _status(error: GuanjiaError) -> int:
 
 def _error(fmt: str, error: GuanjiaError, status: int | None = None) -> HttpResponse:
     status = status or _status(error)
-    response = render(fmt, "errors", documents.error_document(error, status), status=status)
-    return response
+    return render(fmt, "errors", documents.error_document(error, status), status=status)
 
 
 def open311_endpoint(*methods: str) -> Callable[[View], View]:

@@ -350,6 +350,9 @@ def test_an_unknown_service_is_404_and_a_missing_one_400(o311: Caller, place: Pl
         {"address_id": "x"},
         {"address_id": "1/2/3/4"},
         {"address_id": "999999"},
+        {"address_id": "9" * 30},
+        {"address_id": "1/" + "9" * 30},
+        {"address_id": "１２"},  # full-width digits are not ids
     ],
 )
 def test_no_usable_location_is_400(
@@ -527,6 +530,8 @@ def test_phones_and_names(o311: Caller, place: Place, keys: Keys):
     )
     ok = _created(_post(o311, place, api_key=keys.resident, phone="+86 0571-8888 5678"))
     assert ok.contact_phone == "057188885678"
+    latin = _created(_post(o311, place, api_key=keys.dispatcher, first_name="Ann", last_name="Lee"))
+    assert latin.contact_name == "Ann Lee"
 
 
 def test_media_url_is_kept_and_shown_back(o311: Caller, place: Place, keys: Keys):
@@ -606,6 +611,9 @@ def test_dates_filter_the_window(o311: Caller, world: World):
         {"page": "x"},
         {"page_size": "1001"},
         {"page_size": "-5"},
+        {"page": "1" + "0" * 30},
+        {"start_date": "9999-12-31T00:00:00Z"},
+        {"end_date": "0001-01-01T00:00:00Z"},
     ],
 )
 @pytest.mark.parametrize("fmt", ["json", "xml"])
