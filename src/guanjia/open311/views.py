@@ -21,6 +21,7 @@ from guanjia.core.errors import Forbidden, GuanjiaError, NotFound
 from guanjia.open311 import documents, selectors
 from guanjia.open311.renderers import FORMATS, render
 from guanjia.open311.services import open311_request_submit
+from guanjia.org.models import Street
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def open311_endpoint(*methods: str) -> Callable[[View], View]:
     return wrap
 
 
-def _street(request: HttpRequest) -> Any:
+def _street(request: HttpRequest) -> Street:
     params = request.POST if request.method == "POST" else request.GET
     jurisdiction = selectors.param(params, "jurisdiction_id")
     if jurisdiction is None and request.method == "POST":
