@@ -301,6 +301,32 @@ def test_a_posted_request_is_an_ordinary_order(o311: Caller, place: Place, keys:
     assert not Open311Request.objects.exists()  # nothing else to keep without a media_url
 
 
+def test_a_post_ignores_unknown_and_empty_parameters(o311: Caller, place: Place, keys: Keys):
+    empty = dict.fromkeys(
+        (
+            "email",
+            "device_id",
+            "account_id",
+            "first_name",
+            "last_name",
+            "phone",
+            "media_url",
+            "address_string",
+            "lat",
+            "long",
+            "attribute[place_kind]",
+        ),
+        "",
+    )
+    response = _post(
+        o311, place, api_key=keys.dispatcher, foo="bar", **{"attribute[nope]": "x"}, **empty
+    )
+    ticket = _created(response)
+    assert (ticket.contact_name, ticket.contact_phone, ticket.attributes) == ("", "", {})
+    assert response.json()[0]["account_id"] is None
+    assert not Open311Request.objects.exists()
+
+
 def test_the_answer_to_a_post_in_xml(o311: Caller, place: Place, keys: Keys):
     response = _post(o311, place, "xml", api_key=keys.dispatcher, account_id="a1")
     root = parse(response, "xml")
