@@ -22,7 +22,9 @@ class Street(models.Model):
         ordering = ["code"]
         constraints = [
             # Ticket numbers upper-case the code, so "sg" and "SG" would collide there.
-            models.CheckConstraint(condition=models.Q(code=Lower("code")), name="street_code_lower"),
+            models.CheckConstraint(
+                condition=models.Q(code=Lower("code")), name="street_code_lower"
+            ),
         ]
 
     def __str__(self) -> str:
