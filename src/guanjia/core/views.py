@@ -12,12 +12,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from guanjia.catalog.selectors import catalog_for_residents
+from guanjia.org.models import Street
 from guanjia.core.forms import LockoutAuthenticationForm
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"groups": catalog_for_residents()})
+    hotlines = list(Street.objects.exclude(hotline="").values("name", "hotline")[:5])
+    return render(
+        request, "core/home.html", {"groups": catalog_for_residents(), "hotlines": hotlines}
+    )
 
 
 @login_required

@@ -36,6 +36,10 @@ class DemoSummary:
     seconds: float
 
 
+# The service center's 24-hour line in the story (a made-up number).
+DEMO_HOTLINE = "0793-5812345"
+
+
 def demo_exists() -> bool:
     return Street.objects.filter(code=DEMO_STREET).exists()
 
@@ -63,6 +67,8 @@ def demo_load(
     data = json.loads(ORG_FILE.read_text(encoding="utf-8"))
     org_import(org_streets_from_dict(data))
     street = Street.objects.get(code=DEMO_STREET)
+    street.hotline = DEMO_HOTLINE
+    street.save(update_fields=["hotline"])
     demo_accounts_create(street=street, today=timezone.localdate(now))
     history = None
     if days > 0:

@@ -14,6 +14,8 @@ class Street(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The 24-hour service hotline residents call (shown on the residents' pages).
+    hotline = models.CharField(_("service hotline"), max_length=30, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
