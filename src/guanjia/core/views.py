@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from guanjia.catalog.selectors import catalog_for_residents
-from guanjia.org.models import Street
 from guanjia.core.forms import LockoutAuthenticationForm
+from guanjia.org.models import Street
 
 
 @require_GET
