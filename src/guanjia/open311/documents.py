@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from guanjia.catalog.models import ServiceCategory, ServiceGroup
 from guanjia.core.errors import GuanjiaError
 from guanjia.core.phones import phone_mask
+from guanjia.org.models import Street
 from guanjia.tickets import lifecycle
 from guanjia.tickets.models import Ticket
 
@@ -171,12 +172,18 @@ def tokens_document(ticket: Ticket) -> list[dict[str, Any]]:
     return [{"service_request_id": ticket.number, "token": ticket.number}]
 
 
-def discovery_document(*, url: str) -> dict[str, Any]:
+def discovery_document(*, url: str, street: Street | None = None) -> dict[str, Any]:
+    """`street` is the jurisdiction asked about (or the only one): its hotline is the contact."""
     options = getattr(settings, "GUANJIA", {})
+    contact = options.get("OPEN311_CONTACT")
+    if not contact and street is not None and street.hotline:
+        contact = _("%(street)s service hotline: %(hotline)s") % {
+            "street": street.name,
+            "hotline": street.hotline,
+        }
     return {
         "changeset": CHANGESET,
-        "contact": options.get("OPEN311_CONTACT")
-        or _("The street office's service desk (the 24-hour hotline)."),
+        "contact": contact or _("The street office's service desk (the 24-hour hotline)."),
         "key_service": options.get("OPEN311_KEY_SERVICE")
         or _("Ask the street office for an API key (guanjia apikey create)."),
         "endpoints": [

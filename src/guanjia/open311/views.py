@@ -80,13 +80,18 @@ def _street(request: HttpRequest) -> Street:
 
 @open311_endpoint("GET")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
-    # Discovery describes the server, not one jurisdiction; a jurisdiction given is still checked.
+    # Discovery describes the server, so it needs no jurisdiction even where there are several;
+    # one given is still checked, and names the hotline to contact.
     jurisdiction = selectors.param(request.GET, "jurisdiction_id")
+    street = None
     if jurisdiction is not None:
-        selectors.street_for_jurisdiction(jurisdiction)
+        street = selectors.street_for_jurisdiction(jurisdiction)
+    else:
+        only = list(Street.objects.order_by("pk")[:2])
+        street = only[0] if len(only) == 1 else None
     base = request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": fmt}))
     url = base.rsplit("/", 1)[0]
-    return render(fmt, "discovery", documents.discovery_document(url=url))
+    return render(fmt, "discovery", documents.discovery_document(url=url, street=street))
 
 
 @open311_endpoint("GET")

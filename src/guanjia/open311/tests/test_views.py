@@ -130,6 +130,17 @@ def test_discovery(o311: Caller, world: World):
     ]
 
 
+def test_discovery_names_the_hotline_of_the_jurisdiction(client: Client, world: World):
+    world.street.hotline = "0791-88886666"
+    world.street.save()
+    named = client.get("/open311/discovery.json", {"jurisdiction_id": JURISDICTION}).json()
+    assert "0791-88886666" in named["contact"] and world.street.name in named["contact"]
+    # Two streets and none named: the server's generic contact, and no 400.
+    anonymous = client.get("/open311/discovery.json")
+    assert anonymous.status_code == 200
+    assert "0791-88886666" not in anonymous.json()["contact"]
+
+
 def test_services_come_from_the_active_catalog(o311: Caller, world: World):
     f.category("consult.other", active=False)
     body = parse(o311.get("v2/services"), "json")
