@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +41,10 @@ def _error(fmt: str, error: GuanjiaError, status: int | None = None) -> HttpResp
     return render(fmt, "errors", documents.error_document(error, status), status=status)
 
 
+def _has_nul(params: QueryDict) -> bool:
+    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in params.lists())
+
+
 def open311_endpoint(*methods: str) -> Callable[[View], View]:
     """Check the format and the method, and turn domain errors into Open311 errors."""
 
@@ -56,6 +60,12 @@ def open311_endpoint(*methods: str) -> Callable[[View], View]:
                 response = _error(fmt, error, 405)
                 response["Allow"] = ", ".join(sorted(allowed))
                 return response
+            # PostgreSQL cannot hold a NUL character, not even to compare with: refuse it here.
+            if any("\x00" in str(v) for v in kwargs.values()):
+                return _error(fmt, NotFound(_("Unknown resource."), code="not_found"))
+            if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+                error = GuanjiaError(_("Parameters may not contain NUL characters."), code="nul")
+                return _error(fmt, error)
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except GuanjiaError as e:

@@ -101,6 +101,21 @@ def test_unknown_parameters_are_ignored(o311: Caller, existing: Ticket, endpoint
     assert plain.content == extra.content
 
 
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_nul_characters_are_refused_not_fatal(o311: Caller, existing: Ticket, endpoint: str):
+    # PostgreSQL cannot compare with a NUL character: it must never reach a query.
+    for params in ({"jurisdiction_id": "shuang\x00gang"}, {"service_code": "\x00"}, {"x\x00": "1"}):
+        assert error_of(o311.get(_path(endpoint, existing), **params))[0] == 400
+
+
+def test_nul_characters_in_paths_and_posts(o311: Caller, place: Place, keys: Keys):
+    assert error_of(o311.get("v2/services/repair\x00"))[0] == 404
+    assert error_of(o311.get("v2/requests/SHUANGGANG-20260101-0001\x00"))[0] == 404
+    response = _post(o311, place, api_key=keys.dispatcher, description="灯\x00不亮")
+    assert error_of(response)[0] == 400
+    assert not Ticket.objects.exists()
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS[:3] + ENDPOINTS[4:])
 def test_only_requests_take_posts(client: Client, existing: Ticket, endpoint: str):
     response = client.post(f"/open311/{_path(endpoint, existing)}.xml")
