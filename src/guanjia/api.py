@@ -22,14 +22,28 @@ from guanjia.tickets.api import router as tickets_router
 
 class GuanjiaAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """ninja's schema, with refusals declared as the problem+json they are."""
+        """ninja's schema, with refusals declared as the problem+json they are, and path
+        parameters documented alike everywhere (ninja drops a Path's description and examples
+        beside a JSON body). Examples stay in the parameter's schema, where OpenAPI 3.1 allows a
+        list; ninja also puts the list beside it, where the specification wants a map."""
         schema = super().get_openapi_schema(*args, **kwargs)
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if str(status).startswith("4") and "application/json" in content:
-                        response["content"] = {MEDIA_TYPE: content["application/json"]}
+        operations = [op for ops in schema.get("paths", {}).values() for op in ops.values()]
+        documented: dict[str, dict[str, Any]] = {}
+        for operation in operations:
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter.get("examples"), list):
+                    del parameter["examples"]
+                if parameter["in"] == "path" and parameter.get("description"):
+                    documented[parameter["name"]] = parameter
+        for operation in operations:
+            for parameter in operation.get("parameters", []):
+                known = documented.get(parameter["name"])
+                if parameter["in"] == "path" and known and not parameter.get("description"):
+                    parameter.update(description=known["description"], schema=known["schema"])
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status).startswith("4") and "application/json" in content:
+                    response["content"] = {MEDIA_TYPE: content["application/json"]}
         return schema
 
 

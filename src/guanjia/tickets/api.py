@@ -1,11 +1,12 @@
 """JSON API: orders. Thin: selectors read, services write, schemas shape."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Header, Query, Router, Status
+from ninja import File, Form, Header, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from guanjia.core.cursors import cursor_decode, cursor_encode
@@ -18,6 +19,7 @@ from guanjia.tickets import lifecycle
 from guanjia.tickets.intake import ticket_intake
 from guanjia.tickets.photos import ticket_photo_add
 from guanjia.tickets.schemas import (
+    NUMBER_EXAMPLE,
     PhotoKindName,
     PhotoOut,
     TicketCreatedOut,
@@ -37,6 +39,10 @@ from guanjia.tickets.selectors import TicketFilters, ticket_detail_of, ticket_ge
 from guanjia.tickets.services import Rating, ticket_transition
 
 router = Router(tags=["tickets"])
+
+# The order's number in the path. Not length-limited here: malformed is 404, not 422.
+NUMBER_DESCRIPTION = "the order's number; unknown or malformed: 404"
+Number = Annotated[str, Path(description=NUMBER_DESCRIPTION, examples=[NUMBER_EXAMPLE])]
 
 IDEMPOTENCY_KEY = Header(
     None,
@@ -139,7 +145,7 @@ def tickets_list(request: HttpRequest, filters: Query[TicketFiltersIn]) -> Ticke
     response={200: TicketDetailOut, **problems(401, 404, 422)},
     summary="One order with its timeline",
 )
-def ticket_detail_op(request: HttpRequest, number: str) -> TicketDetailOut:
+def ticket_detail_op(request: HttpRequest, number: Number) -> TicketDetailOut:
     """An order the caller may see, with its events, photos, deadlines and rating. Unknown,
     malformed or out of the caller's scope: 404."""
     user = api_caller(request)
@@ -207,7 +213,7 @@ def ticket_transition_op(request: HttpRequest, number: str, payload: TransitionI
 )
 def ticket_photo_op(
     request: HttpRequest,
-    number: str,
+    number: Number,
     kind: Form[PhotoKindName],
     file: File[UploadedFile],
 ) -> Status[PhotoOut]:

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import AwareDatetime, StrictInt, StrictStr
+from pydantic import AwareDatetime, ConfigDict, StrictInt, StrictStr
 
 from guanjia.core.cursors import ID_MAX
 from guanjia.core.inputs import Input
@@ -39,6 +39,7 @@ ActionName = Literal[
     "merge",
 ]
 PhotoKindName = Literal["report", "before", "after"]
+NUMBER_EXAMPLE = "SHUANGGANG-20260525-0001"
 # A place named as in the org ("大乐园小区", "3幢", "1单元") or by id.
 PlaceIn = (
     Annotated[StrictInt, Field(ge=1, le=ID_MAX)]
@@ -52,6 +53,24 @@ assert set(PhotoKindName.__args__) == set(PhotoKind.values)  # type: ignore[attr
 
 
 class TicketIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "repair.corridor_light",
+                    "compound": "大乐园小区",
+                    "building": "1幢",
+                    "unit": "1单元",
+                    "room": "301",
+                    "description": "三楼楼道灯不亮",
+                    "contact_name": "张建国",
+                    "contact_phone": "13812345678",
+                    "channel": "wechat",
+                }
+            ]
+        }
+    )
+
     category: str = Field(max_length=60, description="a service code, see GET /services")
     compound: PlaceIn = Field(description="the compound's id, name or alias")
     building: PlaceIn | None = Field(None, description="the building's id or name (3幢)")
@@ -84,6 +103,12 @@ class RatingIn(Input):
 
 
 class TransitionIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"action": "dispatch", "version": 1, "assignee": "electrician1"}]
+        }
+    )
+
     action: ActionName
     version: int = Field(ge=1, le=2**31 - 1, description="the version last seen (409 if stale)")
     assignee: str | None = Field(
