@@ -3,13 +3,13 @@
 import datetime as dt
 from typing import Annotated
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
-from guanjia.core.cursors import cursor_decode, cursor_encode
+from guanjia.core.cursors import ID_MAX, cursor_decode, cursor_encode
 from guanjia.core.errors import InvalidInput, NotFound
 from guanjia.core.idempotency import idempotent_call, request_fingerprint
 from guanjia.core.problems import problems
@@ -35,8 +35,15 @@ from guanjia.tickets.schemas import (
     ticket_detail_out,
     ticket_out,
 )
-from guanjia.tickets.selectors import TicketFilters, ticket_detail_of, ticket_get, ticket_page
+from guanjia.tickets.selectors import (
+    TicketFilters,
+    ticket_detail_of,
+    ticket_get,
+    ticket_page,
+    ticket_photo_path,
+)
 from guanjia.tickets.services import Rating, ticket_transition
+from guanjia.tickets.views import photo_response
 
 router = Router(tags=["tickets"])
 
@@ -223,3 +230,28 @@ def ticket_photo_op(
     ticket = ticket_get(user, number)
     photo = ticket_photo_add(ticket=ticket, kind=kind, upload=file, actor=user)
     return Status(201, photo_out(photo))
+
+
+@router.get(
+    "/photos/{photo_id}",
+    url_name="photo_file",
+    response=problems(401, 404, 422),
+    summary="A photo's file",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the photo, re-encoded as JPEG without metadata",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def photo_file(
+    request: HttpRequest, photo_id: Annotated[int, Path(ge=1, le=ID_MAX)]
+) -> FileResponse:
+    """The file of a photo of an order the caller may see (the `url` of a photo); 404
+    otherwise."""
+    path = ticket_photo_path(api_caller(request), photo_id)
+    if path is None:
+        raise NotFound(_("Not found."), code="not_found")
+    return photo_response(path)

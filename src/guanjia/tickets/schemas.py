@@ -297,7 +297,7 @@ def photo_out(p: TicketPhoto) -> PhotoOut:
     return PhotoOut(
         id=p.pk,
         kind=p.kind,  # type: ignore[arg-type]
-        url=reverse("tickets:photo", args=[p.pk]),
+        url=reverse("api:photo_file", args=[p.pk]),
         width=p.width,
         height=p.height,
         created_at=p.created_at,

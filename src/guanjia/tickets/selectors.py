@@ -3,6 +3,7 @@ does not exist for them."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from guanjia.people.access import AnyUser
 from guanjia.tickets import lifecycle
 from guanjia.tickets.access import ticket_scope
 from guanjia.tickets.models import Ticket, TicketEvent, TicketPhoto
+from guanjia.tickets.photos import ticket_photo_file
 
 # Orders of the same place and service this recent are offered as possible duplicates.
 DUPLICATE_WINDOW = dt.timedelta(hours=48)
@@ -132,3 +134,13 @@ def ticket_possible_duplicates(user: AnyUser, ticket: Ticket, *, now: dt.datetim
         qs = qs.filter(building_id=ticket.building_id)
     qs = qs.exclude(pk=ticket.pk).select_related("building", "unit")
     return list(qs.order_by("-created_at", "-id")[:DUPLICATES_SHOWN])
+
+
+def ticket_photo_path(user: AnyUser, photo_id: int) -> Path | None:
+    """The file of a photo of an order the user may see, or None (missing, or not theirs)."""
+    found = (
+        TicketPhoto.objects.filter(pk=photo_id, ticket__in=ticket_scope(user).values("pk"))
+        .only("file")
+        .first()
+    )
+    return ticket_photo_file(found) if found is not None else None

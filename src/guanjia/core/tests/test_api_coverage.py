@@ -22,6 +22,7 @@ from guanjia.people.models import User
 from guanjia.testing import factories as f
 from guanjia.testing.api import Api
 from guanjia.tickets.models import Ticket
+from guanjia.tickets.photos import ticket_photo_add
 from guanjia.tickets.services import ticket_transition
 
 if TYPE_CHECKING:
@@ -84,6 +85,16 @@ def _order(p: Place, phone: str = "13812342345") -> Call:
     )
 
 
+def _photo(p: Place) -> int:
+    """A photo of the place's order (added once)."""
+    photo = p.ticket.photos.first()
+    if photo is None:
+        photo = ticket_photo_add(
+            ticket=p.ticket, kind="before", upload=_jpeg()["file"], actor=p.world.worker
+        )
+    return photo.pk
+
+
 def _transfer(p: Place) -> Call:
     p.ticket.refresh_from_db()
     body = {"action": "transfer", "version": p.ticket.version, "assignee": "other_worker"}
@@ -126,6 +137,12 @@ CASES: dict[tuple[str, str], Case] = {
             ("dispatcher", lambda p: Call(f"/tickets/{p.ticket.number}/photos", form=_jpeg)),
             ("resident_a", lambda p: Call(f"/tickets/{p.ticket.number}/photos", form=_jpeg)),
         ],
+        out_of_scope=OTHERS,
+    ),
+    ("GET", "/photos/{photo_id}"): Case(
+        call=lambda p: Call(f"/photos/{_photo(p)}"),
+        ok=("resident_a", 200),
+        wrong_role="whoever may see an order may see its photos",
         out_of_scope=OTHERS,
     ),
     ("GET", "/services"): Case(

@@ -511,7 +511,13 @@ def test_a_handler_adds_a_photo_of_the_work(world: World, media: Any) -> None:
     assert response.status_code == 201, response.content
     photo = response.json()
     assert (photo["kind"], photo["width"], photo["height"]) == ("before", 40, 20)
-    assert photo["url"] == f"/photos/{photo['id']}"
+    assert photo["url"] == f"/api/v1/photos/{photo['id']}"
+    served = api.client.get(photo["url"], **api.headers)
+    assert (served.status_code, served["Content-Type"]) == (200, "image/jpeg")
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(served.streaming_content).startswith(b"\xff\xd8\xff")
+    stranger = Api(f.user("dispatcher", world.other_street, "far_dispatcher"))
+    assert stranger.client.get(photo["url"], **stranger.headers).status_code == 404
     detail = api.get(f"/tickets/{t.number}").json()
     assert [p["id"] for p in detail["photos"]] == [photo["id"]]
 
