@@ -47,6 +47,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "guanjia.tickets.photos.ticket_photo_orphans_sweep",
         dt.timedelta(hours=1),
     ),
+    # Idempotency keys are kept 48 h; forget older ones in small batches.
+    PeriodicJob(
+        "core.idempotency_purge",
+        "guanjia.core.idempotency.idempotency_purge",
+        dt.timedelta(hours=1),
+    ),
 ]
 
 

@@ -110,7 +110,12 @@ def test_the_ticker_runs_each_job_on_its_interval_and_survives_a_failure(
 
 def test_the_registry_names_the_periodic_jobs() -> None:
     names = {job.name for job in worker_module.PERIODIC_JOBS}
-    assert {"tickets.autoclose", "notifications.deliver", "tickets.photo_orphans"} <= names
+    assert {
+        "tickets.autoclose",
+        "notifications.deliver",
+        "tickets.photo_orphans",
+        "core.idempotency_purge",
+    } <= names
     for job in worker_module.PERIODIC_JOBS:
         assert job.interval <= dt.timedelta(hours=1)
         assert worker_module.import_string(job.target)
