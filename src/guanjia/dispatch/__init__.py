@@ -1,0 +1,1 @@
+"""Dispatch: routing rules, the assignment engine, auto-dispatch and the batch planner."""
