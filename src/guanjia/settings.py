@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "guanjia.catalog",
     "guanjia.tickets",
     "guanjia.notifications",
+    "guanjia.sla",
     "guanjia.open311",
+    "guanjia.dispatch",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +188,10 @@ GUANJIA = {
     # Wrong passwords (per username, and per client address) before sign-in is refused for a while.
     "LOGIN_MAX_FAILURES": int(os.environ.get("GUANJIA_LOGIN_MAX_FAILURES", "5")),
     "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("GUANJIA_LOGIN_LOCKOUT_MINUTES", "15")),
+    # The escalation ladder, as shares of a deadline's window: 预警 (warn) when this much has
+    # passed, 督办 (supervise) when this much has (1.5: half the window again after the deadline).
+    "ESCALATION_WARN": 0.8,
+    "ESCALATION_SUPERVISE": 1.5,
 }
 
 LOGGING = {

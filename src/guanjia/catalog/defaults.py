@@ -46,6 +46,7 @@ def _c(
     follow_up: str = "sample",
     attributes: list[dict[str, Any]] | None = None,
     keywords: str = "",
+    calendar: str = "24x7",
 ) -> dict[str, Any]:
     return {
         "code": code,
@@ -66,6 +67,7 @@ def _c(
         "follow_up": follow_up,
         "attributes": attributes or [],
         "keywords": keywords,
+        "calendar": calendar,
     }
 
 
@@ -266,9 +268,11 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
         "Questions, praise and other",
         "other",
         "high",
-        (30, 0, 2880),
+        # 咨询: two working days (7 working hours a day).
+        (30, 0, 840),
         handler="desk",
         site_visit=False,
+        calendar="working",
         follow_up="none",
         keywords="咨询,表扬",
     ),
@@ -281,9 +285,12 @@ def catalog_install_defaults(category_model: Any) -> tuple[int, int]:
     Takes the model as an argument so a data migration can pass its historical model.
     """
     created = 0
+    # A historical model (an early migration) may lack fields added since.
+    fields = {f.name for f in category_model._meta.get_fields()}
     for order, data in enumerate(DEFAULT_CATALOG):
+        known = {k: v for k, v in data.items() if k in fields}
         _obj, was_created = category_model.objects.get_or_create(
-            code=data["code"], defaults={**data, "sort_order": (order + 1) * 10}
+            code=data["code"], defaults={**known, "sort_order": (order + 1) * 10}
         )
         created += int(was_created)
     return created, len(DEFAULT_CATALOG) - created

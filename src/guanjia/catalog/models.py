@@ -39,6 +39,12 @@ class FollowUp(models.TextChoices):
     ALL = "all", _("Call back every order")
 
 
+class SlaCalendar(models.TextChoices):
+    # Mirrors guanjia.sla.calendar: 24x7 counts every minute; working counts working hours only.
+    ALWAYS = "24x7", _("Around the clock")
+    WORKING = "working", _("Working hours")
+
+
 class ServiceCategory(models.Model):
     """One orderable service. `code` is a stable identifier (also the Open311 service_code).
 
@@ -66,6 +72,10 @@ class ServiceCategory(models.Model):
     accept_minutes = models.PositiveIntegerField(_("minutes to accept"), default=30)
     arrive_minutes = models.PositiveIntegerField(_("minutes to arrive"), default=120)
     resolve_minutes = models.PositiveIntegerField(_("minutes to resolve"), default=1440)
+    # What the minutes above count: every minute, or working minutes of the street's calendar.
+    calendar = models.CharField(
+        _("SLA calendar"), max_length=10, choices=SlaCalendar.choices, default=SlaCalendar.ALWAYS
+    )
     fee = models.DecimalField(_("fee (yuan)"), max_digits=8, decimal_places=2, default=0)
     fee_note = models.CharField(_("fee note"), max_length=200, blank=True)
     follow_up = models.CharField(
