@@ -268,8 +268,8 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
         "Questions, praise and other",
         "other",
         "high",
-        # 咨询: two working days (7 working hours a day).
-        (30, 0, 840),
+        # 咨询: two working days (7.5 working hours a day by default).
+        (30, 0, 900),
         handler="desk",
         site_visit=False,
         calendar="working",

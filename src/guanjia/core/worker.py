@@ -38,6 +38,7 @@ MINUTE = dt.timedelta(minutes=1)
 # The ticker's registry. Add a line for a new periodic job (the escalation sweep goes here).
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("tickets.autoclose", "guanjia.tickets.tasks.tickets_autoclose", MINUTE),
+    PeriodicJob("tickets.escalate", "guanjia.tickets.tasks.tickets_escalate", MINUTE),
     PeriodicJob(
         "notifications.deliver", "guanjia.notifications.tasks.notifications_deliver", MINUTE
     ),

@@ -15,7 +15,7 @@ WORKING = "working"
 
 Period = tuple[dt.time, dt.time]
 
-# 08:30–12:00 and 13:30–17:30: a street office's counter hours (7 h a day).
+# 08:30–12:00 and 13:30–17:30: a street office's counter hours (7.5 h a day).
 DEFAULT_HOURS: tuple[Period, ...] = (
     (dt.time(8, 30), dt.time(12, 0)),
     (dt.time(13, 30), dt.time(17, 30)),

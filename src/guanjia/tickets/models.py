@@ -102,6 +102,9 @@ class Ticket(models.Model):
     accept_due = models.DateTimeField(_("accept by"), null=True, blank=True)
     arrive_due = models.DateTimeField(_("arrive by"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # When the escalation ladder (tickets/escalation.py) next has a step due: a lower bound kept
+    # by the services, made exact by the sweep; None when paused or finished.
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     # Counters and flags behind the indicators (回退率, 重办率).
     return_count = models.PositiveSmallIntegerField(default=0)
@@ -145,6 +148,8 @@ class Ticket(models.Model):
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter"),
             models.Index(fields=["status", "resolved_at"], name="ticket_resolved"),
             models.Index(fields=["street", "external_ref"], name="ticket_external"),
+            # The escalation sweep's one query: next_escalation_at <= now.
+            models.Index(fields=["next_escalation_at", "status"], name="ticket_escalation"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -29,13 +29,16 @@ from guanjia.people.selectors import (
     handler_profile,
     handler_qualified,
 )
+from guanjia.sla.calendar import Calendar
+from guanjia.sla.selectors import calendar_for
 from guanjia.tickets import lifecycle
 from guanjia.tickets.access import ticket_capacities
 from guanjia.tickets.attributes import attributes_clean
+from guanjia.tickets.escalation import ticket_escalation_next_at
 from guanjia.tickets.events import event_write
 from guanjia.tickets.models import Channel, Ticket, TicketFollower
 from guanjia.tickets.numbering import ticket_number_next
-from guanjia.tickets.sla import Deadlines, deadlines_from, deadlines_shift
+from guanjia.tickets.sla import Deadlines, deadlines_from, deadlines_resume
 
 MAX_DESCRIPTION = 2000
 MAX_REASON = 500
@@ -72,12 +75,18 @@ def _text(value: str | None, limit: int, field_name: str) -> str:
     return value
 
 
-def _category_deadlines(category: ServiceCategory, start: dt.datetime) -> Deadlines:
+def _calendar(category: ServiceCategory, street_id: int) -> Calendar:
+    """The calendar the category's clocks run on in this street (24×7: no query)."""
+    return calendar_for(kind=category.calendar, street_id=street_id)
+
+
+def _category_deadlines(category: ServiceCategory, start: dt.datetime, street_id: int) -> Deadlines:
     return deadlines_from(
         start,
         accept_minutes=category.accept_minutes,
         arrive_minutes=category.arrive_minutes if category.site_visit else None,
         resolve_minutes=category.resolve_minutes,
+        calendar=_calendar(category, street_id),
     )
 
 
@@ -193,8 +202,8 @@ def ticket_create(
         if updates:
             reporter.save(update_fields=updates)
 
-    deadlines = _category_deadlines(category, now)
-    ticket = Ticket.objects.create(
+    deadlines = _category_deadlines(category, now, street.pk)
+    ticket = Ticket(
         street=street,
         number=ticket_number_next(street=street, day=timezone.localdate(now)),
         category=category,
@@ -221,6 +230,8 @@ def ticket_create(
         external_deadline=external_deadline,
         parent=parent,
     )
+    ticket.next_escalation_at = ticket_escalation_next_at(ticket, _calendar(category, street.pk))
+    ticket.save(force_insert=True)
     event_write(
         ticket=ticket,
         type="create",
@@ -345,6 +356,7 @@ def ticket_transition(
         previous_assignee_id = current.assignee_id
         changes["status"] = target
         changes["updated_at"] = now
+        changes["next_escalation_at"] = _escalation_next_at(current, changes)
         won = Ticket.objects.filter(pk=current.pk, version=current.version).update(
             version=F("version") + 1, **changes
         )
@@ -478,9 +490,28 @@ def _pause(t: Ticket, c: _Context) -> _Changes:
     return {"paused_from": t.status, "paused_at": c.now}, [], {}
 
 
+def _escalation_next_at(t: Ticket, changes: dict[str, Any]) -> dt.datetime | None:
+    """When the ladder next looks at the order once `changes` are made (a lower bound: the
+    escalation sweep knows which steps were already taken)."""
+    after = Ticket(
+        status=changes["status"],
+        category=t.category,
+        accept_due=changes.get("accept_due", t.accept_due),
+        arrive_due=changes.get("arrive_due", t.arrive_due),
+        resolve_due=changes.get("resolve_due", t.resolve_due),
+    )
+    return ticket_escalation_next_at(after, _calendar(t.category, t.street_id))
+
+
 def _resume(t: Ticket, c: _Context) -> _Changes:
     paused_for = c.now - (t.paused_at or c.now)
-    moved = deadlines_shift(Deadlines(t.accept_due, t.arrive_due, t.resolve_due), paused_for)
+    # Working-calendar categories move by the paused working time only.
+    moved = deadlines_resume(
+        Deadlines(t.accept_due, t.arrive_due, t.resolve_due),
+        t.paused_at or c.now,
+        c.now,
+        _calendar(t.category, t.street_id),
+    )
     return (
         {
             "paused_from": "",
@@ -525,7 +556,7 @@ def _reopen_changes(t: Ticket, c: _Context) -> dict[str, Any]:
         )
     if t.assignee_id is None:
         raise Conflict(_("This order has no handler to send it back to."), code="no_assignee")
-    deadlines = _category_deadlines(t.category, c.now)
+    deadlines = _category_deadlines(t.category, c.now, t.street_id)
     return {
         "resolved_at": None,
         "closed_at": None,

@@ -7,7 +7,7 @@ def consult_working(apps, schema_editor):
     """咨询 runs on working days (2 working days to answer, DOMAIN.md); the rest stay 24×7."""
     category = apps.get_model("catalog", "ServiceCategory")
     category.objects.filter(code="consult.other").update(calendar="working")
-    category.objects.filter(code="consult.other", resolve_minutes=2880).update(resolve_minutes=840)
+    category.objects.filter(code="consult.other", resolve_minutes=2880).update(resolve_minutes=900)
 
 
 class Migration(migrations.Migration):
