@@ -25,6 +25,8 @@ from guanjia.org.models import Building, Compound, Household, Street, Unit
 from guanjia.people import roles
 from guanjia.people.models import Resident, StaffProfile, User
 from guanjia.people.selectors import DEFAULT_WORKLOAD_CAP
+from guanjia.sla.selectors import calendar_for
+from guanjia.tickets.escalation import Thresholds, Windows, escalation_next_at
 from guanjia.tickets.models import (
     PhotoKind,
     Ticket,
@@ -34,6 +36,7 @@ from guanjia.tickets.models import (
     TicketPhoto,
 )
 from guanjia.tickets.photos import PHOTO_DIR
+from guanjia.tickets.sla import Deadlines
 
 BATCH = 1000
 KINDS = {p.username: p.kind for p in PEOPLE}
@@ -54,6 +57,7 @@ def world_from_db(street: Street) -> sim.World:
             mode=c.dispatch_mode,
             follow_up=c.follow_up,
             preferred_time=any(a.get("code") == "preferred_time" for a in c.attributes),
+            calendar=calendar_for(kind=c.calendar, street_id=street.pk),
         )
         for c in ServiceCategory.objects.filter(active=True)
     }
@@ -221,6 +225,7 @@ def _tickets_write(
     household_ids: dict[tuple[int, str], int],
 ) -> list[int]:
     tickets = []
+    thresholds = Thresholds.from_settings()
     for t in history.tickets:
         o = t.order
         household = t.household
@@ -260,6 +265,7 @@ def _tickets_write(
                 accept_due=t.accept_due,
                 arrive_due=t.arrive_due,
                 resolve_due=t.resolve_due,
+                next_escalation_at=_escalation_next_at(t, thresholds),
                 return_count=t.return_count,
                 reopen_count=t.reopen_count,
                 rating_overall=t.rating_overall,
@@ -278,6 +284,19 @@ def _tickets_write(
             duplicates.append(obj)
     Ticket.objects.bulk_update(duplicates, ["duplicate_of"], batch_size=BATCH)
     return ids
+
+
+def _escalation_next_at(t: sim.TicketRow, thresholds: Thresholds) -> dt.datetime | None:
+    """As tickets.services stores it after the order's last move, so that the demo's late orders
+    climb the ladder once the worker runs."""
+    c = t.order.category
+    return escalation_next_at(
+        status=t.status,
+        deadlines=Deadlines(t.accept_due, t.arrive_due, t.resolve_due),
+        windows=Windows(c.accept_minutes, c.arrive_minutes, c.resolve_minutes),
+        calendar=c.calendar,
+        thresholds=thresholds,
+    )
 
 
 def _photos_write(street: Street, history: sim.History, ticket_ids: list[int]) -> list[int]:

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guanjia.demo import texts
+from guanjia.sla.calendar import ALWAYS, Calendar
 from guanjia.tickets import lifecycle
 from guanjia.tickets.lifecycle import move_target
+from guanjia.tickets.sla import Deadlines, deadlines_from, deadlines_resume
 
 MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
@@ -49,6 +51,17 @@ class Category:
     mode: str  # assign, grab, rotate
     follow_up: str  # none, sample, all
     preferred_time: bool  # the intake asks for a preferred time (vendors' personal services)
+    calendar: Calendar = ALWAYS  # what its minutes count (guanjia.sla.calendar)
+
+    def deadlines(self, start: dt.datetime) -> Deadlines:
+        """As tickets.services._category_deadlines."""
+        return deadlines_from(
+            start,
+            accept_minutes=self.accept_minutes,
+            arrive_minutes=self.arrive_minutes if self.site_visit else None,
+            resolve_minutes=self.resolve_minutes,
+            calendar=self.calendar,
+        )
 
 
 @dataclass(frozen=True)
@@ -461,8 +474,7 @@ class _Walk:
         self.steps: list[Step] = [Step(order.created_at, "create", order.created_by, "")]
         self.resolved_at: dt.datetime | None = None
         self.end: dt.datetime | None = None  # first time it was closed or cancelled
-        c = self.category
-        self.resolve_due = order.created_at + dt.timedelta(minutes=c.resolve_minutes)
+        self.resolve_due = self.category.deadlines(order.created_at).resolve_due
         self.paused_at: dt.datetime | None = None
 
     @property
@@ -495,16 +507,18 @@ class _Walk:
             self.paused_at = step.at
         elif a == "resume":
             self.paused_from = ""
-            assert self.paused_at is not None
-            self.resolve_due += step.at - self.paused_at
+            assert self.paused_at is not None and self.resolve_due is not None
+            due = Deadlines(None, None, self.resolve_due)
+            self.resolve_due = deadlines_resume(
+                due, self.paused_at, step.at, self.category.calendar
+            ).resolve_due
         elif a == "extend":
             assert step.deadline is not None
             self.resolve_due = step.deadline
         elif a == "resolve":
             self.resolved_at = step.at
         if target == lifecycle.DISPATCHED and a in {"reopen", "rate"}:
-            c = self.category
-            self.resolve_due = step.at + dt.timedelta(minutes=c.resolve_minutes)
+            self.resolve_due = self.category.deadlines(step.at).resolve_due
         if target in {lifecycle.CLOSED, lifecycle.CANCELLED} and self.end is None:
             self.end = step.at
         self.status = target
@@ -1238,18 +1252,15 @@ class Player:
         number = f"{w.street_code.upper()}-{day:%Y%m%d}-{seq:04d}"
         c = order.category
         at = order.created_at
+        due = c.deadlines(at)
         t = TicketRow(
             index=len(self.tickets),
             order=order,
             number=number,
             updated_at=at,
-            accept_due=at + dt.timedelta(minutes=c.accept_minutes),
-            arrive_due=(
-                at + dt.timedelta(minutes=c.arrive_minutes)
-                if c.site_visit and c.arrive_minutes
-                else None
-            ),
-            resolve_due=at + dt.timedelta(minutes=c.resolve_minutes),
+            accept_due=due.accept_due,
+            arrive_due=due.arrive_due,
+            resolve_due=due.resolve_due,
         )
         self.by_order[i] = t.index
         self.tickets.append(t)
@@ -1370,9 +1381,17 @@ class Player:
             t.paused_from = ""
             t.paused_at = None
             t.paused_seconds += paused
-            t.accept_due = t.accept_due + delta if t.accept_due else None
-            t.arrive_due = t.arrive_due + delta if t.arrive_due else None
-            t.resolve_due = t.resolve_due + delta if t.resolve_due else None
+            moved = deadlines_resume(
+                Deadlines(t.accept_due, t.arrive_due, t.resolve_due),
+                at - delta,
+                at,
+                t.order.category.calendar,
+            )
+            t.accept_due, t.arrive_due, t.resolve_due = (
+                moved.accept_due,
+                moved.arrive_due,
+                moved.resolve_due,
+            )
             payload["paused_seconds"] = paused
         elif a == "extend":
             assert step.deadline is not None
@@ -1443,13 +1462,8 @@ class Player:
         t.on_site_at = None
         t.dispatched_at = at
         t.reopen_count += 1
-        t.accept_due = at + dt.timedelta(minutes=c.accept_minutes)
-        t.arrive_due = (
-            at + dt.timedelta(minutes=c.arrive_minutes)
-            if c.site_visit and c.arrive_minutes
-            else None
-        )
-        t.resolve_due = at + dt.timedelta(minutes=c.resolve_minutes)
+        due = c.deadlines(at)
+        t.accept_due, t.arrive_due, t.resolve_due = due.accept_due, due.arrive_due, due.resolve_due
 
     def merge(self, dup: TicketRow, original: TicketRow, step: Step) -> dict[str, Any]:
         if original.status not in lifecycle.OPEN and original.status != lifecycle.RESOLVED:

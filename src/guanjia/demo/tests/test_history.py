@@ -15,6 +15,8 @@ from guanjia.demo.tests.conftest import NOW
 from guanjia.notifications.models import Notification
 from guanjia.org.models import Street
 from guanjia.people.models import Resident
+from guanjia.sla.calendar import deadline_add
+from guanjia.sla.selectors import calendar_for
 from guanjia.tickets import lifecycle
 from guanjia.tickets.models import Ticket, TicketCounter, TicketEvent, TicketPhoto
 
@@ -135,6 +137,15 @@ def test_deadlines_come_from_the_category(loaded: Street) -> None:
         c = t.category
         if t.reopen_count:
             continue  # a reopened order's clock starts again
+        if c.calendar != "24x7":
+            # Working minutes on the street's calendar (paused working time is not recorded).
+            if t.paused_seconds:
+                continue
+            cal = calendar_for(kind=c.calendar, street_id=t.street_id)
+            assert t.accept_due == deadline_add(t.created_at, c.accept_minutes, cal)
+            if not t.events.filter(type="extend").exists():
+                assert t.resolve_due == deadline_add(t.created_at, c.resolve_minutes, cal)
+            continue
         paused = dt.timedelta(seconds=t.paused_seconds)
         assert t.accept_due == t.created_at + dt.timedelta(minutes=c.accept_minutes) + paused
         if c.site_visit:
