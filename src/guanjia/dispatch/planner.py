@@ -216,11 +216,12 @@ def plan_optimal(problem: Problem) -> Plan:
         cost *= prio[:, None]
         forbidden = ~allowed[:, col_worker]
 
-        # Any plan costs at most the sum of each order's dearest allowed slot, so a penalty above
-        # that makes one more assignment worth more than any saving in cost.
-        row_max = np.where(forbidden, 0.0, cost).max(axis=1)
-        penalty = 2.0 * float(row_max.sum()) + 1.0
-        cost[forbidden] = penalty
+        # Any plan costs at most the sum of each order's dearest allowed slot (a worker's last),
+        # so a penalty above that makes one more assignment worth more than any saving in cost.
+        last_wait = (open_orders + np.maximum(slots - 1, 0)) * service
+        dearest = np.where(allowed, (travel + last_wait[None, :]) * prio[:, None], 0.0)
+        penalty = 2.0 * float(dearest.max(axis=1).sum()) + 1.0
+        np.putmask(cost, forbidden, penalty)
 
         rows, cols = linear_sum_assignment(cost)
         keep = ~forbidden[rows, cols]
