@@ -14,6 +14,7 @@ from ninja.openapi.views import openapi_json
 
 from guanjia.catalog.api import router as catalog_router
 from guanjia.core.problems import MEDIA_TYPE, problem_handlers_install
+from guanjia.dispatch.api import router as dispatch_router
 from guanjia.org.api import router as org_router
 from guanjia.people.api import router as people_router
 from guanjia.people.auth import ApiKeyAuth, SessionAuth
@@ -73,3 +74,4 @@ api.add_router("/", tickets_router)
 api.add_router("/", catalog_router)
 api.add_router("/", org_router)
 api.add_router("/", people_router)
+api.add_router("/", dispatch_router)

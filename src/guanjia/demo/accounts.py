@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from guanjia.catalog.models import ServiceCategory
+from guanjia.dispatch.models import AutoDispatch, DispatchRule, StreetDispatchSettings
 from guanjia.org.models import Compound, Street
 from guanjia.people.models import Shift, StaffProfile, User, Vendor
 
@@ -222,4 +223,51 @@ def demo_accounts_create(*, street: Street, today: dt.date) -> dict[str, User]:
             Shift(staff=profile, weekday=d, start=start, end=end)
             for d, start, end in shifts_for(person, index)
         )
+    _dispatch_rules_create(street, categories, users, fixer_compounds)
+    # Off, so that the dispatcher's console shows a real queue (the setting is the manager's).
+    StreetDispatchSettings.objects.create(street=street, mode=AutoDispatch.OFF)
     return users
+
+
+# 专人负责制: the street-wide dedicated handler (primary, backup) of high-frequency categories.
+DEDICATED = {
+    "repair.corridor_light": ("electrician1", "electrician2"),
+    "repair.water_electric": ("electrician1", "electrician2"),
+    "security.fire_safety": ("guard1", "guard2"),
+    "security.ebike_charging": ("guard2", "guard1"),
+}
+# Categories whose dedicated handler is the maintenance worker of the compound (the next one
+# west to east as backup).
+DEDICATED_BY_COMPOUND = ("repair.drain", "repair.public_facility")
+
+
+def _dispatch_rules_create(
+    street: Street,
+    categories: dict[str, ServiceCategory],
+    users: dict[str, User],
+    fixer_compounds: dict[str, list[Compound]],
+) -> None:
+    rules = [
+        DispatchRule(
+            street=street,
+            category=categories[code],
+            primary=users[primary],
+            backup=users[backup],
+        )
+        for code, (primary, backup) in DEDICATED.items()
+    ]
+    fixers = list(fixer_compounds)
+    for i, fixer in enumerate(fixers):
+        backup = fixers[(i + 1) % len(fixers)]
+        rules += [
+            DispatchRule(
+                street=street,
+                category=categories[code],
+                compound=compound,
+                primary=users[fixer],
+                backup=users[backup],
+            )
+            for compound in fixer_compounds[fixer]
+            for code in DEDICATED_BY_COMPOUND
+        ]
+    DispatchRule.objects.bulk_create(rules)

@@ -1293,6 +1293,15 @@ class Player:
         self.notify_role(t, w.dispatch_holders, "ticket_new", at)
         if order.urgent:
             self.notify_role(t, w.extend_holders, "ticket_urgent", at)
+        if c.life_safety:
+            # dispatch.services.dispatch_auto pages the qualified staff on duty (the demo street
+            # ships with auto-dispatch off, so nothing else happens at creation).
+            local = _local(w, at)
+            for h in w.handlers:
+                if c.code in h.skills and not h.is_vendor and on_duty(h, local):
+                    self.notifications.append(
+                        NotificationRow(t.index, "life_safety_page", at, recipient=h.pk)
+                    )
 
     # -- tickets.photos.ticket_photo_add
 

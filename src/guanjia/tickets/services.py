@@ -243,6 +243,10 @@ def ticket_create(
     notify_role(ticket=ticket, permission=roles.DISPATCH, kind="ticket_new", at=now)
     if ticket.urgent:
         notify_role(ticket=ticket, permission=roles.EXTEND, kind="ticket_urgent", at=now)
+    # Life-safety pages and auto-dispatch happen here, in the order's own transaction.
+    from guanjia.dispatch.services import dispatch_auto  # dispatch builds on tickets
+
+    dispatch_auto(ticket=ticket, now=now)
     return ticket
 
 

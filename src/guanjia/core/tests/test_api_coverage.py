@@ -129,6 +129,17 @@ CASES: dict[tuple[str, str], Case] = {
         wrong_role=[("worker", _transfer), ("resident_a", _transfer)],
         out_of_scope=OTHERS,
     ),
+    ("GET", "/tickets/{number}/suggestions"): Case(
+        call=lambda p: Call(f"/tickets/{p.ticket.number}/suggestions"),
+        ok=("dispatcher", 200),
+        # Suggestions are for whoever dispatches: not the handler, not the reporter.
+        wrong_role=[
+            ("worker", lambda p: Call(f"/tickets/{p.ticket.number}/suggestions")),
+            ("resident_a", lambda p: Call(f"/tickets/{p.ticket.number}/suggestions")),
+            ("operator", lambda p: Call(f"/tickets/{p.ticket.number}/suggestions")),
+        ],
+        out_of_scope=OTHERS,
+    ),
     ("POST", "/tickets/{number}/photos"): Case(
         call=lambda p: Call(f"/tickets/{p.ticket.number}/photos", form=_jpeg),
         ok=("worker", 201),

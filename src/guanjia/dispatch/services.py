@@ -1,0 +1,104 @@
+"""Writes for dispatch: automatic assignment of a new order and the life-safety page.
+
+Both run inside ticket_create's transaction, so an order, its automatic dispatch and the
+notifications they cause commit together or not at all.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from guanjia.catalog.models import DispatchMode
+from guanjia.dispatch import engine
+from guanjia.dispatch.models import AutoDispatch, StreetDispatchSettings
+from guanjia.dispatch.selectors import (
+    dispatch_candidates,
+    dispatch_order_in,
+    street_dispatch_settings,
+)
+from guanjia.notifications.models import Notification
+from guanjia.people.models import User
+from guanjia.tickets.models import Ticket
+
+LIFE_SAFETY_PAGE = "life_safety_page"
+
+
+def auto_dispatch_due(dispatch: StreetDispatchSettings, now: dt.datetime) -> bool:
+    """Whether the street assigns new orders by itself at `now`: always, or while no dispatcher
+    is at the desk."""
+    if dispatch.mode == AutoDispatch.ALWAYS:
+        return True
+    if dispatch.mode == AutoDispatch.OUTSIDE_HOURS:
+        return not dispatch.dispatcher_at_desk(timezone.localtime(now).time())
+    return False
+
+
+def dispatch_auto(*, ticket: Ticket, now: dt.datetime) -> engine.Decision | None:
+    """Page and assign a new order as the street's rules say; called at the end of ticket_create.
+
+    - A life-safety category pages every qualified staff member on duty at once
+      (`life_safety_page`), whatever the auto-dispatch setting.
+    - When auto-dispatch is due (see auto_dispatch_due) and the category is not a grab pool, the
+      engine's pick is dispatched by the system; with no pick the order stays new, in the
+      dispatchers' queue (they already heard of it).
+
+    Returns the engine's decision, or None when there was nothing to decide.
+    """
+    category = ticket.category
+    dispatch = street_dispatch_settings(ticket.street_id)
+    auto = auto_dispatch_due(dispatch, now) and category.dispatch_mode != DispatchMode.GRAB
+    if not auto and not category.life_safety:
+        return None
+    candidates = dispatch_candidates(
+        street_id=ticket.street_id,
+        category=category,
+        compound_id=ticket.compound_id,
+        now=now,
+        cap=dispatch.workload_cap,
+    )
+    if category.life_safety:
+        _page(ticket, [c for c in candidates if c.qualified and c.on_duty and not c.is_vendor], now)
+    decision = engine.decide(dispatch_order_in(ticket), candidates)
+    if auto and decision.pick is not None:
+        _dispatch(ticket, decision.pick, now)
+    return decision
+
+
+def _page(ticket: Ticket, on_duty: list[engine.CandidateIn], now: dt.datetime) -> None:
+    Notification.objects.bulk_create(
+        Notification(
+            street_id=ticket.street_id,
+            ticket=ticket,
+            recipient_id=c.user_id,
+            kind=LIFE_SAFETY_PAGE,
+            payload={"number": ticket.number},
+            created_at=now,
+        )
+        for c in on_duty
+    )
+
+
+def _dispatch(ticket: Ticket, pick: engine.Ranked, now: dt.datetime) -> None:
+    # Imported here: tickets.services calls this module at the end of ticket_create.
+    from guanjia.tickets.services import ticket_transition
+
+    assignee = User.objects.get(pk=pick.candidate.user_id)
+    # The timeline keeps the reason in the site's language, whoever's request created the order.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _auto_note(pick)
+    ticket_transition(
+        ticket=ticket,
+        action="dispatch",
+        actor=None,
+        version=ticket.version,
+        assignee=assignee,
+        note=note,
+        now=now,
+    )
+    ticket.refresh_from_db()
+
+
+def _auto_note(pick: engine.Ranked) -> str:
+    return (_("Auto-dispatch: %(reasons)s") % {"reasons": pick.explanation})[:500]
