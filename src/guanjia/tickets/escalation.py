@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from guanjia.notifications.services import notification_queue, notify_role
+from guanjia.org.models import Street
 from guanjia.people import roles
 from guanjia.sla.calendar import Calendar, time_add
 from guanjia.sla.selectors import calendar_for
@@ -284,3 +286,24 @@ def escalation_sweep(*, now: dt.datetime | None = None, batch: int = 200) -> int
         except Ticket.DoesNotExist:
             continue
     return taken
+
+
+# --- 通报 -----------------------------------------------------------------------------------------
+
+
+def supervised_last_week(*, street: Street, week: dt.date) -> QuerySet[Ticket]:
+    """通报: the street's orders that reached 督办 (supervise) in the week (Monday to Sunday, local
+    time) containing `week`, each annotated with `supervised_at`, the first time it did."""
+    monday = week - dt.timedelta(days=week.weekday())
+    start = dt.datetime.combine(monday, dt.time(), timezone.get_default_timezone())
+    end = dt.datetime.combine(
+        monday + dt.timedelta(days=7), dt.time(), timezone.get_default_timezone()
+    )
+    steps = TicketEvent.objects.filter(street=street, type=SUPERVISE, at__gte=start, at__lt=end)
+    first = steps.filter(ticket=OuterRef("pk")).order_by("at", "id").values("at")[:1]
+    return (
+        Ticket.objects.filter(street=street, pk__in=steps.values("ticket_id"))
+        .annotate(supervised_at=Subquery(first))
+        .select_related("category", "assignee", "compound")
+        .order_by("supervised_at", "id")
+    )
