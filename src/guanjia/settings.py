@@ -7,6 +7,7 @@ SQLite under var/ by default, PostgreSQL when DATABASE_URL is set.
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -174,7 +175,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # Guanjia's own knobs.
-GUANJIA = {
+# Typed loosely: values are ints, floats and strings, read by key where each is known.
+GUANJIA: dict[str, Any] = {
     # Hours after resolution before an unrated order closes itself.
     "AUTO_CLOSE_HOURS": int(os.environ.get("GUANJIA_AUTO_CLOSE_HOURS", "48")),
     # Days after resolution during which a resident may still reopen an order.

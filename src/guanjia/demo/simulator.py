@@ -461,6 +461,12 @@ def _whole(at: dt.datetime) -> dt.datetime:
 # --- planning ------------------------------------------------------------------------------------
 
 
+def _due(value: dt.datetime | None) -> dt.datetime:
+    """A resolve deadline, which every order has."""
+    assert value is not None
+    return value
+
+
 class _Walk:
     """One order's life as it is drawn: each move is checked against the lifecycle table."""
 
@@ -474,7 +480,7 @@ class _Walk:
         self.steps: list[Step] = [Step(order.created_at, "create", order.created_by, "")]
         self.resolved_at: dt.datetime | None = None
         self.end: dt.datetime | None = None  # first time it was closed or cancelled
-        self.resolve_due = self.category.deadlines(order.created_at).resolve_due
+        self.resolve_due = _due(self.category.deadlines(order.created_at).resolve_due)
         self.paused_at: dt.datetime | None = None
 
     @property
@@ -507,18 +513,18 @@ class _Walk:
             self.paused_at = step.at
         elif a == "resume":
             self.paused_from = ""
-            assert self.paused_at is not None and self.resolve_due is not None
+            assert self.paused_at is not None
             due = Deadlines(None, None, self.resolve_due)
-            self.resolve_due = deadlines_resume(
-                due, self.paused_at, step.at, self.category.calendar
-            ).resolve_due
+            self.resolve_due = _due(
+                deadlines_resume(due, self.paused_at, step.at, self.category.calendar).resolve_due
+            )
         elif a == "extend":
             assert step.deadline is not None
             self.resolve_due = step.deadline
         elif a == "resolve":
             self.resolved_at = step.at
         if target == lifecycle.DISPATCHED and a in {"reopen", "rate"}:
-            self.resolve_due = self.category.deadlines(step.at).resolve_due
+            self.resolve_due = _due(self.category.deadlines(step.at).resolve_due)
         if target in {lifecycle.CLOSED, lifecycle.CANCELLED} and self.end is None:
             self.end = step.at
         self.status = target

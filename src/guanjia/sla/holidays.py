@@ -6,6 +6,7 @@ that the admin shows it.
 """
 
 import datetime as dt
+from typing import Any
 
 _D = dt.date
 
@@ -27,7 +28,7 @@ CN_2026: list[tuple[dt.date, str, str]] = [
 
 
 def holidays_install(
-    calendar_model: type, day_model: type, days: list[tuple[dt.date, str, str]]
+    calendar_model: Any, day_model: Any, days: list[tuple[dt.date, str, str]]
 ) -> int:
     """Add the days to the default calendar (created when missing); never overwrite an edited
     day. Takes the models so a data migration can pass its historical ones."""

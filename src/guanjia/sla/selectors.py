@@ -1,5 +1,7 @@
 """Calendars as the SLA arithmetic needs them."""
 
+import datetime as dt
+
 from django.utils import timezone
 
 from guanjia.sla.calendar import ALWAYS, TWENTY_FOUR_SEVEN, Calendar, hours_parse
@@ -13,13 +15,13 @@ def calendar_for(*, kind: str, street_id: int | None) -> Calendar:
     if kind == TWENTY_FOUR_SEVEN:
         return ALWAYS
     row = (
-        WorkCalendar.objects.filter(street_id=street_id).first()
-        or WorkCalendar.objects.filter(street__isnull=True).first()
-    )
+        WorkCalendar.objects.filter(street_id=street_id).first() if street_id else None
+    ) or WorkCalendar.objects.filter(street__isnull=True).first()
     tz = timezone.get_default_timezone()
     if row is None:
         return Calendar(tz=tz)
-    holidays, workdays = set(), set()
+    holidays: set[dt.date] = set()
+    workdays: set[dt.date] = set()
     for date, day_kind in row.days.values_list("date", "kind"):
         (workdays if day_kind == DayKind.WORKDAY else holidays).add(date)
     return Calendar(

@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -75,7 +76,9 @@ class Thresholds:
     @classmethod
     def from_settings(cls) -> "Thresholds":
         g = settings.GUANJIA
-        return cls(warn=g["ESCALATION_WARN"], supervise=g["ESCALATION_SUPERVISE"])
+        return cls(
+            warn=cast(float, g["ESCALATION_WARN"]), supervise=cast(float, g["ESCALATION_SUPERVISE"])
+        )
 
 
 @dataclass(frozen=True)
