@@ -47,9 +47,7 @@ def _warning_message(code: str, c: engine.CandidateIn, ticket: Ticket) -> str:
     }
 
 
-def suggestions_out(
-    ticket: Ticket, decision: engine.Decision, *, limit: int = 3
-) -> SuggestionsOut:
+def suggestions_out(ticket: Ticket, decision: engine.Decision, *, limit: int = 3) -> SuggestionsOut:
     pick = decision.pick.candidate.user_id if decision.pick is not None else None
     return SuggestionsOut(
         number=ticket.number,

@@ -60,9 +60,12 @@ def dispatch_auto(*, ticket: Ticket, now: dt.datetime) -> engine.Decision | None
     )
     if category.life_safety:
         _page(ticket, [c for c in candidates if c.qualified and c.on_duty and not c.is_vendor], now)
-    decision = engine.decide(dispatch_order_in(ticket), candidates)
+    # The timeline keeps the reasons in the site's language, whoever's request created the order.
+    with translation.override(settings.LANGUAGE_CODE):
+        decision = engine.decide(dispatch_order_in(ticket), candidates)
+        note = _auto_note(decision.pick) if decision.pick is not None else ""
     if auto and decision.pick is not None:
-        _dispatch(ticket, decision.pick, now)
+        _dispatch(ticket, decision.pick, note, now)
     return decision
 
 
@@ -80,14 +83,11 @@ def _page(ticket: Ticket, on_duty: list[engine.CandidateIn], now: dt.datetime) -
     )
 
 
-def _dispatch(ticket: Ticket, pick: engine.Ranked, now: dt.datetime) -> None:
+def _dispatch(ticket: Ticket, pick: engine.Ranked, note: str, now: dt.datetime) -> None:
     # Imported here: tickets.services calls this module at the end of ticket_create.
     from guanjia.tickets.services import ticket_transition
 
     assignee = User.objects.get(pk=pick.candidate.user_id)
-    # The timeline keeps the reason in the site's language, whoever's request created the order.
-    with translation.override(settings.LANGUAGE_CODE):
-        note = _auto_note(pick)
     ticket_transition(
         ticket=ticket,
         action="dispatch",
