@@ -4,7 +4,7 @@ Pure: plain dataclasses in, plain dataclasses out, no database. dispatch/selecto
 input from the street's data; dispatch/services.py acts on the result (auto-dispatch), and the
 dispatcher's suggestions show it.
 
-The rules (docs/adr/0007-dispatch-ranking.md):
+The rules (docs/adr/0007-dispatch-dedicated-first-then-score-cap-binds-only-automatic.md):
 
 - Only qualified candidates are ranked: a staff member with the skill, a vendor's member whose
   vendor is under contract for the category.
