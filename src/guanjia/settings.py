@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "guanjia.sla",
     "guanjia.open311",
     "guanjia.dispatch",
+    "guanjia.resident",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,13 @@ GUANJIA: dict[str, Any] = {
     # Wrong passwords (per username, and per client address) before sign-in is refused for a while.
     "LOGIN_MAX_FAILURES": int(os.environ.get("GUANJIA_LOGIN_MAX_FAILURES", "5")),
     "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("GUANJIA_LOGIN_LOCKOUT_MINUTES", "15")),
+    # Orders one client address may place on the public form per hour (SECURITY.md, Input).
+    "RESIDENT_ORDERS_PER_HOUR": int(os.environ.get("GUANJIA_RESIDENT_ORDERS_PER_HOUR", "10")),
+    # The gas company's emergency line, shown beside 119/110/120 for gas smells and fires. The
+    # default is Beijing Gas's; set your city's.
+    "GAS_HOTLINE": os.environ.get("GUANJIA_GAS_HOTLINE", "96777"),
+    # Years residents' personal data (phone, place, photos) is kept, as the privacy notice says.
+    "PERSONAL_DATA_RETENTION_YEARS": int(os.environ.get("GUANJIA_RETENTION_YEARS", "3")),
     # The escalation ladder, as shares of a deadline's window: 预警 (warn) when this much has
     # passed, 督办 (supervise) when this much has (1.5: half the window again after the deadline).
     "ESCALATION_WARN": 0.8,

@@ -1,5 +1,5 @@
-"""Pages that belong to no domain: the resident's home page, sign-in, the signed-in landing
-page, health."""
+"""Pages that belong to no domain: sign-in, the signed-in landing page, health. (The residents'
+home page is resident.views.home.)"""
 
 from typing import Any
 
@@ -11,17 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from guanjia.catalog.selectors import catalog_for_residents
 from guanjia.core.forms import LockoutAuthenticationForm
-from guanjia.org.models import Street
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    hotlines = list(Street.objects.exclude(hotline="").values("name", "hotline")[:5])
-    return render(
-        request, "core/home.html", {"groups": catalog_for_residents(), "hotlines": hotlines}
-    )
 
 
 @login_required

@@ -43,12 +43,26 @@ PUBLIC = {
     "/open311/v2/requests.x",
     "/open311/v2/requests/x.x",
     "/open311/v2/tokens/x.x",
+    # The residents' order form, no account needed (resident/): its three screens and the lists
+    # of buildings and units it loads. Anonymous ordering is rate-limited per address.
+    "/order/x/place",
+    "/order/x/",
+    "/order/place/buildings",
+    "/order/place/units",
 }
 
 # Answer 404 to anyone without access, signed in or not, so that strangers cannot even tell
 # whether the object exists (a resident's tracking link will open some of them later).
 NOT_FOUND_WITHOUT_ACCESS = {
     "tickets:photo",
+    # A building's QR poster code and an order's tracking link are the access: a wrong one is 404.
+    "resident:qr",
+    "resident:track",
+    "resident:done",
+    "resident:track-photo",
+    "resident:rate",
+    "resident:cancel",
+    "resident:reopen",
     # ninja's marker for the API's root (it resolves the operations' paths): 404 for everyone.
     "api:api-root",
 }
@@ -170,7 +184,11 @@ def real_objects(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
     photo = ticket_photo_add(
         ticket=ticket, kind="report", upload=image.getvalue(), actor=world.operator
     )
-    return {"tickets:photo": f"/photos/{photo.pk}"}
+    return {
+        "tickets:photo": f"/photos/{photo.pk}",
+        # A real photo through a wrong tracking token.
+        "resident:track-photo": f"/t/not-{ticket.tracking_token}/photos/{photo.pk}",
+    }
 
 
 def test_no_route_answers_strangers_unless_listed(real_objects):
