@@ -179,3 +179,14 @@ def test_command_end_to_end_from_a_bare_directory(tmp_path: Path) -> None:
 
     # Django's settings were never imported: no var/, no secret key.
     assert not (tmp_path / "var").exists()
+
+
+def test_django_command_runs_the_same_planner(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.core.management import call_command
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(VALID))
+    call_command("dispatch-plan", str(path))
+    assert json.loads(capsys.readouterr().out) == EXPECTED
