@@ -8,7 +8,7 @@
 
   function shrink(file) {
     return new Promise(function (resolve) {
-      if (!/^image\//.test(file.type)) { resolve(file); return; }
+      if (file.type.indexOf("image/") !== 0) { resolve(file); return; }
       var url = URL.createObjectURL(file);
       var img = new Image();
       img.onload = function () {

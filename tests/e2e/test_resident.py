@@ -1,0 +1,136 @@
+"""A resident orders at 375 px and follows the order to its rating, in a real browser."""
+
+import io
+import re
+from typing import Any
+
+from PIL import Image
+
+from guanjia.org.models import Building
+from guanjia.testing import factories as f
+from guanjia.tickets.models import Ticket, TicketPhoto
+from guanjia.tickets.photos import ticket_photo_add
+from guanjia.tickets.services import ticket_transition
+
+
+def _compound(world: Any) -> Building:
+    """大乐园小区 with 6 buildings of 2 units each; returns 3幢."""
+    street = world.street
+    street.name, street.hotline = "双港街道", "0791-88001234"
+    street.save()
+    compound = f.CompoundFactory(
+        community__street=street, community__name="双港社区", name="大乐园小区"
+    )
+    for n in range(1, 7):
+        building = f.BuildingFactory(compound=compound, name=f"{n}幢", sort_key=n)
+        for u in (1, 2):
+            f.UnitFactory(building=building, name=f"{u}单元", sort_key=u)
+    return Building.objects.get(compound=compound, name="3幢")
+
+
+def _no_sideways_scroll(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} px wide at 375 px"
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    data = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 160)).save(data, "JPEG")
+    return data.getvalue()
+
+
+def test_resident_orders_follows_and_rates(
+    live_server: Any, world: Any, phone: Any, shot: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    building = _compound(world)
+    worker = world.worker
+    worker.display_name = "李师傅"
+    worker.save()
+    worker.staff.title = "电工"
+    worker.staff.save()
+    page = phone
+    photo = tmp_path / "light.jpg"
+    photo.write_bytes(_jpeg(3000, 2000))
+
+    # 1. Pick the service.
+    page.goto(f"{live_server.url}/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    _no_sideways_scroll(page)
+    shot(page, "resident-01-home")
+    page.get_by_role("link", name="楼道灯/公共照明").click()
+
+    # 2. The place: compound → building → unit, each list loaded by htmx.
+    page.get_by_label("小区").select_option(label="大乐园小区")
+    page.wait_for_selector("#id_building option:text-is('3幢')", state="attached")
+    page.get_by_label("楼栋").select_option(label="3幢")
+    page.wait_for_selector("#id_unit option:text-is('1单元')", state="attached")
+    page.get_by_label("单元", exact=True).select_option(label="1单元")
+    _no_sideways_scroll(page)
+    shot(page, "resident-02-place")
+    page.get_by_role("button", name="下一步").click()
+
+    # 3. What is wrong, a photo, a phone, consent.
+    assert page.get_by_text("大乐园小区 3幢 1单元").is_visible()
+    page.get_by_label("遇到了什么问题？").fill("3幢1单元二楼楼道灯不亮，晚上看不见台阶")
+    page.set_input_files("#id_photos", str(photo))
+    page.get_by_label("回电号码").fill("13812345678")
+    page.get_by_label("联系人（选填）").fill("王阿姨的女儿")
+    page.get_by_label("我同意", exact=False).check()
+    _no_sideways_scroll(page)
+    shot(page, "resident-03-describe")
+    page.get_by_role("button", name="提交报单").click()
+
+    # The confirmation: the number and the tracking link.
+    page.wait_for_url(re.compile(r"/t/[^/]+/done$"))
+    ticket = Ticket.objects.get()
+    assert page.get_by_text(ticket.number).is_visible()
+    assert ticket.unit is not None and ticket.unit.name == "1单元"
+    assert ticket.building == building and ticket.contact_phone == "13812345678"
+    stored = TicketPhoto.objects.get(ticket=ticket)
+    assert max(stored.width, stored.height) <= 1600  # shrunk on the phone, re-encoded here
+    _no_sideways_scroll(page)
+    shot(page, "resident-04-confirmation")
+    page.get_by_role("link", name="查看进度").click()
+
+    # The tracking page, in plain Chinese.
+    page.wait_for_url(re.compile(rf"/t/{ticket.tracking_token}$"))
+    assert page.get_by_text("已受理").is_visible()
+    ticket.refresh_from_db()
+    if ticket.status == "new":
+        assert page.get_by_text("待派单").is_visible()
+    _no_sideways_scroll(page)
+    shot(page, "resident-05-tracking-new")
+
+    # The center works the order (through the services: the staff pages are another slice).
+    if ticket.status == "new":
+        ticket_transition(ticket=ticket, action="dispatch", actor=world.dispatcher, assignee=worker)
+        ticket.refresh_from_db()
+    if ticket.assignee_id != worker.pk:
+        ticket_transition(ticket=ticket, action="transfer", actor=world.dispatcher, assignee=worker)
+    ticket_transition(ticket=ticket, action="accept", actor=worker)
+    page.reload()
+    assert page.get_by_text("电工 李师傅").first.is_visible()
+    assert page.get_by_text(re.compile("分钟内到")).is_visible()
+    shot(page, "resident-06-tracking-coming")
+    ticket_transition(ticket=ticket, action="arrive", actor=worker)
+    ticket.refresh_from_db()
+    ticket_photo_add(ticket=ticket, kind="after", upload=_jpeg(800, 600), actor=worker)
+    ticket_transition(ticket=ticket, action="resolve", actor=worker)
+    page.reload()
+    assert page.get_by_text("已完成").first.is_visible()
+    assert page.get_by_role("img", name="完工照片").is_visible()
+    _no_sideways_scroll(page)
+    shot(page, "resident-07-tracking-resolved")
+
+    # The resident rates 5 stars.
+    for name in ("speed", "service", "overall"):
+        page.locator(f"label[for='id_{name}_5']").click()
+    page.get_by_label("还有什么想说的？（选填）").fill("师傅来得很快，谢谢！")
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_url(re.compile(rf"/t/{ticket.tracking_token}$"))
+    assert page.get_by_text("已办结").first.is_visible()
+    ticket.refresh_from_db()
+    assert ticket.status == "closed" and ticket.rating_overall == 5
+    _no_sideways_scroll(page)
+    shot(page, "resident-08-rated")
