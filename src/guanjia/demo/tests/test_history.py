@@ -221,3 +221,20 @@ def test_the_same_seed_draws_the_same_history(demo_street: Street) -> None:
         ]
 
     assert draw() == draw()
+
+
+def test_the_demos_late_orders_escalate_when_the_worker_runs(loaded: Street) -> None:
+    from guanjia.tickets.escalation import LADDER, escalation_sweep
+
+    due = Ticket.objects.filter(next_escalation_at__lte=NOW)
+    assert due.exists()  # leave_open draws a couple already past their accept deadline
+    assert (
+        not Ticket.objects.exclude(status__in=lifecycle.OPEN)
+        .filter(next_escalation_at__isnull=False)
+        .exists()
+    )
+    taken = escalation_sweep(now=NOW, batch=1000)
+    assert taken > 0
+    assert TicketEvent.objects.filter(type__in=LADDER).count() == taken
+    assert escalation_sweep(now=NOW, batch=1000) == 0
+    assert not Ticket.objects.filter(next_escalation_at__lte=NOW).exists()
