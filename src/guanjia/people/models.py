@@ -37,7 +37,7 @@ class Resident(models.Model):
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="residents")
     phone = models.CharField(_("phone"), max_length=20)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(_("person's name"), max_length=50, blank=True)
     household = models.ForeignKey(
         Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="residents"
     )

@@ -27,6 +27,13 @@ ROLE_LABELS = {
     "admin": _("Administrator"),
 }
 
+
+def role_label(role: str) -> str:
+    """The role's name in the user's language; unknown roles (added as data) by their code."""
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
+
+
 _ADMIN_VIEW = [
     "org.view_street",
     "org.view_community",

@@ -72,7 +72,8 @@ def user_create(
     ).exists()
     if handles_orders and street is None:
         raise InvalidInput(
-            _("A %(role)s account needs a street (--street CODE).") % {"role": role},
+            _("A %(role)s account needs a street (--street CODE).")
+            % {"role": roles.role_label(role)},
             code="street_required",
             field="street",
         )

@@ -16,6 +16,7 @@ from guanjia.core.errors import GuanjiaError
 from guanjia.org.models import Street
 from guanjia.people.apikeys import apikey_create, apikey_revoke
 from guanjia.people.models import ApiKey, User
+from guanjia.people.roles import role_label
 from guanjia.people.selectors import apikeys_list
 
 
@@ -89,7 +90,7 @@ class Command(BaseCommand):
             % {
                 "name": key.name,
                 "username": key.user.username,
-                "role": options["role"],
+                "role": role_label(options["role"]),
                 "street": street.code if street is not None else _("every street"),
             }
         )

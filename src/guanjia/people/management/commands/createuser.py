@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import GuanjiaError
 from guanjia.people.models import StaffProfile
+from guanjia.people.roles import role_label
 from guanjia.people.services import user_create
 
 
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Created %(role)s account “%(username)s” in street %(street)s.")
             % {
-                "role": options["role"],
+                "role": role_label(options["role"]),
                 "username": user.username,
                 "street": street or _("(all streets)"),
             }
