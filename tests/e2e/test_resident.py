@@ -59,6 +59,8 @@ def test_resident_orders_follows_and_rates(
     _no_sideways_scroll(page)
     shot(page, "resident-01-home")
     page.get_by_role("link", name="楼道灯/公共照明").click()
+    page.wait_for_url(re.compile(r"/place$"))
+    page.wait_for_load_state("load")  # htmx is loaded (deferred) before the lists are used
 
     # 2. The place: compound → building → unit, each list loaded by htmx.
     page.get_by_label("小区").select_option(label="大乐园小区")
@@ -127,10 +129,11 @@ def test_resident_orders_follows_and_rates(
     for name in ("speed", "service", "overall"):
         page.locator(f"label[for='id_{name}_5']").click()
     page.get_by_label("还有什么想说的？（选填）").fill("师傅来得很快，谢谢！")
+    shot(page, "resident-08-rating")
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url(re.compile(rf"/t/{ticket.tracking_token}$"))
     assert page.get_by_text("已办结").first.is_visible()
     ticket.refresh_from_db()
     assert ticket.status == "closed" and ticket.rating_overall == 5
     _no_sideways_scroll(page)
-    shot(page, "resident-08-rated")
+    shot(page, "resident-09-rated")

@@ -193,18 +193,18 @@ def _attribute_field_of_kind(attribute: dict[str, Any], label: str) -> forms.Fie
 class RatingForm(forms.Form):
     STARS = [(i, str(i)) for i in range(5, 0, -1)]
 
+    speed = forms.TypedChoiceField(
+        label=gettext_lazy("Speed"), choices=STARS, coerce=int, required=False, empty_value=None
+    )
+    service = forms.TypedChoiceField(
+        label=gettext_lazy("Attitude"), choices=STARS, coerce=int, required=False, empty_value=None
+    )
     overall = forms.TypedChoiceField(
         label=gettext_lazy("Overall"),
         choices=STARS,
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Please choose how many stars.")},
-    )
-    speed = forms.TypedChoiceField(
-        label=gettext_lazy("Speed"), choices=STARS, coerce=int, required=False, empty_value=None
-    )
-    service = forms.TypedChoiceField(
-        label=gettext_lazy("Attitude"), choices=STARS, coerce=int, required=False, empty_value=None
     )
     comment = forms.CharField(
         label=gettext_lazy("Anything to add? (optional)"),

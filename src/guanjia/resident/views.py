@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from guanjia.catalog.models import ServiceCategory
+from guanjia.catalog.models import Frequency, ServiceCategory, ServiceGroup
 from guanjia.catalog.selectors import catalog_for_residents
 from guanjia.core.client_address import client_address
 from guanjia.core.errors import GuanjiaError
@@ -55,6 +55,7 @@ class Tile:
     name: str
     life_safety: bool
     icon: str
+    common: bool
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,52 @@ def _category_name(category: ServiceCategory) -> str:
 
 
 def _tile_groups() -> list[TileGroup]:
-    return [
-        TileGroup(
-            code=g.code,
-            label=g.label,
-            tiles=[
-                Tile(c.code, _category_name(c), c.life_safety, icon_for(c.code, c.group))
-                for c in g.categories
-            ],
-        )
-        for g in catalog_for_residents()
+    """The catalog's groups with their tiles, common services first within each group."""
+    groups = []
+    for g in catalog_for_residents():
+        ordered = sorted(g.categories, key=lambda c: c.frequency != Frequency.HIGH)
+        tiles = [
+            Tile(
+                c.code,
+                _category_name(c),
+                c.life_safety,
+                icon_for(c.code, c.group),
+                c.frequency == Frequency.HIGH,
+            )
+            for c in ordered
+        ]
+        groups.append(TileGroup(code=g.code, label=g.label, tiles=tiles))
+    return groups
+
+
+@dataclass(frozen=True)
+class TileSection:
+    label: str
+    note: str
+    groups: list[TileGroup]
+
+
+# 三有 (basic, free) then 三管 (personal, may be paid), as residents know them.
+_BASIC = (ServiceGroup.SECURITY, ServiceGroup.REPAIR, ServiceGroup.CLEANING)
+_PERSONAL = (ServiceGroup.HOUSEKEEPING, ServiceGroup.CARE, ServiceGroup.HOME_REPAIR)
+
+
+def _tile_sections() -> list[TileSection]:
+    """三有, then 三管 (the groups with common services first), then anything else."""
+    groups = _tile_groups()
+
+    def common_first(group: TileGroup) -> bool:
+        return not any(t.common for t in group.tiles)
+
+    basic = [g for g in groups if g.code in _BASIC]
+    personal = sorted((g for g in groups if g.code in _PERSONAL), key=common_first)
+    other = [g for g in groups if g.code not in _BASIC and g.code not in _PERSONAL]
+    sections = [
+        TileSection(_("Everyday services"), _("free"), basic),
+        TileSection(_("Personal services"), _("some are paid"), personal),
+        TileSection("", "", other),  # its one group names itself
     ]
+    return [s for s in sections if s.groups]
 
 
 def _category_or_404(code: str) -> ServiceCategory:
@@ -173,7 +209,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "resident/home.html",
         {
-            "groups": _tile_groups(),
+            "sections": _tile_sections(),
             "hotlines": _hotlines(),
             "place_text": _remembered_place_text(request),
             "emergency": _emergency_numbers(),
@@ -192,7 +228,7 @@ def qr(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "resident/home.html",
         {
-            "groups": _tile_groups(),
+            "sections": _tile_sections(),
             "hotlines": _hotlines(),
             "place_text": _place_text(building.compound, building, None, "", ""),
             "emergency": _emergency_numbers(building.street),
