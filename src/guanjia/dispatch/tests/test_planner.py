@@ -141,10 +141,11 @@ def check_plan(problem: Problem, plan: Plan) -> None:
     assert plan.cost == pytest.approx(plan_cost(problem, pairs), rel=1e-9, abs=1e-9)
 
 
+@pytest.mark.parametrize("encoding", ["levels", "slots"])
 @pytest.mark.parametrize("seed", range(200))
-def test_planner_matches_brute_force(seed: int) -> None:
+def test_planner_matches_brute_force(seed: int, encoding: str) -> None:
     problem = random_problem(random.Random(seed))
-    plan = plan_optimal(problem)
+    plan = plan_optimal(problem, encoding=encoding)
     check_plan(problem, plan)
     count, cost = brute_force(problem)
     assert len(plan.assignments) == count
