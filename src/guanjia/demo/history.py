@@ -19,12 +19,12 @@ from PIL import Image, ImageDraw
 from guanjia.catalog.models import ServiceCategory
 from guanjia.demo import simulator as sim
 from guanjia.demo.accounts import PEOPLE
+from guanjia.dispatch.selectors import street_dispatch_settings
 from guanjia.notifications.models import Notification
 from guanjia.notifications.services import users_with_permission
 from guanjia.org.models import Building, Compound, Household, Street, Unit
 from guanjia.people import roles
 from guanjia.people.models import Resident, StaffProfile, User
-from guanjia.people.selectors import DEFAULT_WORKLOAD_CAP
 from guanjia.sla.selectors import calendar_for
 from guanjia.tickets.escalation import Thresholds, Windows, escalation_next_at
 from guanjia.tickets.models import (
@@ -121,7 +121,7 @@ def world_from_db(street: Street) -> sim.World:
         auto_close_hours=settings.GUANJIA["AUTO_CLOSE_HOURS"],
         reopen_days=settings.GUANJIA["REOPEN_DAYS"],
         reopen_rating_max=settings.GUANJIA["REOPEN_RATING_MAX"],
-        workload_cap=DEFAULT_WORKLOAD_CAP,
+        workload_cap=street_dispatch_settings(street.pk).workload_cap,
     )
 
 

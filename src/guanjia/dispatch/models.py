@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.catalog.models import ServiceCategory
 from guanjia.org.models import Compound, Street
-
-DEFAULT_WORKLOAD_CAP = 10
+from guanjia.people.selectors import DEFAULT_WORKLOAD_CAP
 
 
 class DispatchRule(models.Model):

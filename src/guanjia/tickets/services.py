@@ -23,7 +23,6 @@ from guanjia.people import roles
 from guanjia.people.access import AnyUser
 from guanjia.people.models import Resident, User
 from guanjia.people.selectors import (
-    DEFAULT_WORKLOAD_CAP,
     handler_on_duty,
     handler_open_workload,
     handler_profile,
@@ -250,6 +249,13 @@ def ticket_create(
     return ticket
 
 
+def _workload_cap(street_id: int) -> int:
+    """The street's workload cap (its dispatch settings; DEFAULT_WORKLOAD_CAP without them)."""
+    from guanjia.dispatch.selectors import street_dispatch_settings  # dispatch builds on tickets
+
+    return street_dispatch_settings(street_id).workload_cap
+
+
 def _assignee_check(*, ticket: Ticket, assignee: User | None, now: dt.datetime) -> list[Warning]:
     """An assignee must be able to handle the category (422 otherwise). Workload, shift and
     compound only warn: a dispatcher knows things the system does not."""
@@ -273,7 +279,7 @@ def _assignee_check(*, ticket: Ticket, assignee: User | None, now: dt.datetime) 
         )
     warnings = []
     load = handler_open_workload(assignee)
-    if load >= DEFAULT_WORKLOAD_CAP:
+    if load >= _workload_cap(ticket.street_id):
         warnings.append(
             Warning(
                 "over_workload",
@@ -430,10 +436,10 @@ def _grab(t: Ticket, c: _Context) -> _Changes:
             _("You do not handle “%(category)s”.") % {"category": t.category.name},
             code="assignee_not_qualified",
         )
-    if handler_open_workload(c.actor) >= DEFAULT_WORKLOAD_CAP:
+    cap = _workload_cap(t.street_id)
+    if handler_open_workload(c.actor) >= cap:
         raise Conflict(
-            _("You already have %(count)d open orders; finish some first.")
-            % {"count": DEFAULT_WORKLOAD_CAP},
+            _("You already have %(count)d open orders; finish some first.") % {"count": cap},
             code="over_workload",
         )
     return (

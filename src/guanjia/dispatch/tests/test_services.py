@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from guanjia.catalog.models import ServiceCategory
+from guanjia.core.errors import Conflict
 from guanjia.demo.tests.conftest import NOW
 from guanjia.dispatch.models import AutoDispatch, DispatchRule, StreetDispatchSettings
 from guanjia.dispatch.selectors import dispatch_candidates
@@ -17,7 +18,7 @@ from guanjia.notifications.models import Notification
 from guanjia.org.models import Street, Unit
 from guanjia.people.models import User
 from guanjia.tickets.models import Ticket, TicketEvent
-from guanjia.tickets.services import ticket_create
+from guanjia.tickets.services import ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +200,30 @@ def test_candidates_take_a_fixed_number_of_queries(
             cap=10,
         )
     assert len(found) == 8
+
+
+def test_the_streets_cap_warns_a_manual_dispatch_and_binds_grabbing(demo_street: Street) -> None:
+    mode(demo_street, AutoDispatch.OFF, workload_cap=1)
+    electrician1 = User.objects.get(username="electrician1")
+    first = order(demo_street)
+    ticket_transition(
+        ticket=first,
+        action="dispatch",
+        actor=User.objects.get(username="dispatcher"),
+        assignee=electrician1,
+        now=NOW,
+    )
+    # Never refused, only warned (CONTRACTS.md).
+    second = order(demo_street)
+    result = ticket_transition(
+        ticket=second,
+        action="dispatch",
+        actor=User.objects.get(username="dispatcher"),
+        assignee=electrician1,
+        now=NOW,
+    )
+    assert "over_workload" in [w.code for w in result.warnings]
+    pool = order(demo_street, code="personal.home_repair")
+    with pytest.raises(Conflict) as refused:
+        ticket_transition(ticket=pool, action="grab", actor=electrician1, now=NOW)
+    assert refused.value.code == "over_workload"
