@@ -7,6 +7,7 @@ from typing import Any
 from PIL import Image
 
 from guanjia.org.models import Building
+from guanjia.resident.qrcodes import building_code
 from guanjia.testing import factories as f
 from guanjia.tickets.models import Ticket, TicketPhoto
 from guanjia.tickets.photos import ticket_photo_add
@@ -29,8 +30,22 @@ def _compound(world: Any) -> Building:
 
 
 def _no_sideways_scroll(page: Any) -> None:
+    """Fits a 375 px phone; every field has a label; every tap target is at least 44 px high."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width} px wide at 375 px"
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+            .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
+    )
+    assert unlabelled == []
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+              'button, select, textarea, input:not([type=hidden]):not([type=radio])'
+              + ':not([type=checkbox]), .tile, .call, .star-row label, nav a, summary')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+            .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    assert small == []
 
 
 def _jpeg(width: int, height: int) -> bytes:
@@ -137,3 +152,39 @@ def test_resident_orders_follows_and_rates(
     assert ticket.status == "closed" and ticket.rating_overall == 5
     _no_sideways_scroll(page)
     shot(page, "resident-09-rated")
+
+
+def test_life_safety_numbers_come_first_and_pages_fit_a_desktop(
+    live_server: Any, world: Any, browser: Any, phone: Any, shot: Any
+) -> None:
+    building = _compound(world)
+    page = phone
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=re.compile("消防与燃气")).click()
+    page.wait_for_url(re.compile(r"/place$"))
+    emergency = page.locator(".emergency")
+    assert emergency.is_visible()
+    for number in ("119", "110", "120"):
+        assert emergency.get_by_role("link", name=re.compile(number)).is_visible()
+    # The numbers come before the form, in large type.
+    numbers_top = emergency.bounding_box()["y"]
+    assert numbers_top < page.locator("form.stack").bounding_box()["y"]
+    size = page.eval_on_selector(".emergency .call strong", "e => getComputedStyle(e).fontSize")
+    assert float(size.removesuffix("px")) >= 28
+    _no_sideways_scroll(page)
+    shot(page, "resident-10-life-safety")
+
+    # The same pages at 1366 px.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    desk = context.new_page()
+    desk.goto(f"{live_server.url}/")
+    body = desk.eval_on_selector("body", "e => getComputedStyle(e).fontSize")
+    assert float(body.removesuffix("px")) >= 18
+    shot(desk, "resident-11-home-1366")
+    desk.goto(f"{live_server.url}/r/{building_code(building)}")
+    assert desk.get_by_text("大乐园小区 3幢").first.is_visible()
+    desk.get_by_role("link", name="楼道灯/公共照明").click()
+    desk.wait_for_url(re.compile(r"/place$"))
+    assert desk.locator("#id_building option:checked").inner_text() == "3幢"
+    shot(desk, "resident-12-place-from-qr-1366")
+    context.close()

@@ -173,7 +173,9 @@ def _attribute_field_of_kind(attribute: dict[str, Any], label: str) -> forms.Fie
     required = bool(attribute.get("required"))
     kind = attribute.get("datatype", "string")
     if kind in ("singlevaluelist", "multivaluelist"):
-        choices = [("", "—")] + [(v["key"], v["name"]) for v in attribute.get("values", [])]
+        choices = [("", _("Choose…"))] + [
+            (v["key"], v["name"]) for v in attribute.get("values", [])
+        ]
         return forms.ChoiceField(label=label, required=required, choices=choices)
     if kind == "datetime":
         return forms.CharField(

@@ -28,6 +28,18 @@
     });
   }
 
+  // Back from the next page (the browser's page cache): the form may be sent again.
+  window.addEventListener("pageshow", function () {
+    var forms = document.querySelectorAll("form[data-shrunk]");
+    Array.prototype.forEach.call(forms, function (form) {
+      form.removeAttribute("data-shrunk");
+      var button = form.querySelector("[type=submit]");
+      if (!button) return;
+      button.disabled = false;
+      if (button.getAttribute("data-label")) button.textContent = button.getAttribute("data-label");
+    });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var input = form.querySelector("input[type=file][data-shrink]");
@@ -37,6 +49,7 @@
     var button = form.querySelector("[type=submit]");
     if (button) {
       button.disabled = true;
+      button.setAttribute("data-label", button.textContent);
       if (button.getAttribute("data-busy")) button.textContent = button.getAttribute("data-busy");
     }
     Promise.all(Array.prototype.slice.call(input.files, 0, MAX_FILES).map(shrink))
