@@ -209,3 +209,26 @@ def test_unknown_or_inactive_service_is_404(client, place):
 def test_english_switch(client, place):
     html = client.get("/", headers={"accept-language": "en"}).content.decode()
     assert "Corridor and public lighting" in html
+
+
+def test_a_photo_lost_after_the_order_leaves_the_order_standing_and_says_so(
+    client, place, monkeypatch
+):
+    from guanjia.core.errors import Conflict
+    from guanjia.resident import services
+
+    def refuse(**kwargs: Any) -> None:
+        raise Conflict("磁盘已满", code="disk_full")
+
+    monkeypatch.setattr(services, "ticket_photo_add", refuse)
+    response = client.post(f"/order/{LIGHT}/", _order_data(place, photos=[_jpeg()]), follow=True)
+    assert response.status_code == 200
+    assert Ticket.objects.count() == 1 and TicketPhoto.objects.count() == 0
+    html = response.content.decode()
+    assert "报单已提交，但第1张照片没有保存：磁盘已满" in html
+
+
+def test_home_puts_common_personal_services_first(client, place):
+    html = client.get("/").content.decode()
+    assert html.index("三有") < html.index("坏了有保修") < html.index("三管")
+    assert html.index("三管") < html.index("小修小补") < html.index("家政服务")

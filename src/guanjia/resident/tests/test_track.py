@@ -175,3 +175,37 @@ def test_no_reopen_after_seven_days(client, world, place):
     assert response.status_code == 200
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
+
+
+def test_a_finished_order_stops_polling(client, world, place):
+    ticket = f.ticket(place.unit)
+    client.post(f"/t/{ticket.tracking_token}/cancel", {"reason": "mistake"})
+    html = client.get(f"/t/{ticket.tracking_token}").content.decode()
+    assert "已撤销" in html and "hx-trigger" not in html
+
+
+def test_an_order_without_a_reporter_offers_no_actions(client, world, place):
+    from guanjia.catalog.models import ServiceCategory
+    from guanjia.tickets.services import ticket_create
+
+    ticket = ticket_create(
+        category=ServiceCategory.objects.get(code="repair.corridor_light"),
+        compound=place.compound,
+        channel="patrol",
+        description="巡查发现",
+        created_by=world.operator,
+    )
+    html = client.get(f"/t/{ticket.tracking_token}").content.decode()
+    assert "/cancel" not in html
+    response = client.post(f"/t/{ticket.tracking_token}/cancel", {"reason": "solved"})
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == "new"
+
+
+def test_tracking_page_in_english(client, world, place):
+    ticket = f.ticket(place.unit)
+    html = client.get(
+        f"/t/{ticket.tracking_token}", headers={"accept-language": "en"}
+    ).content.decode()
+    assert "Order received" in html and "Awaiting dispatch" in html
