@@ -69,3 +69,14 @@ def shot() -> Any:
         return path
 
     return take
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say it out loud when the browser tests could not run (before pytest's last line)."""
+    if not CHROMIUM.exists():
+        terminalreporter.write_line(
+            f"browser tests SKIPPED: no Chromium at {CHROMIUM} "
+            "(apt-get install chromium fonts-noto-cjk)",
+            yellow=True,
+            bold=True,
+        )

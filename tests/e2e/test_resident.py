@@ -46,6 +46,46 @@ def _no_sideways_scroll(page: Any) -> None:
             .map(e => e.outerHTML.slice(0, 80))"""
     )
     assert small == []
+    low_contrast = page.evaluate(CONTRAST_BELOW_4_5)
+    assert low_contrast == []
+
+
+# Text whose colour against its background is below 4.5:1 (WCAG 2 AA), as "tag text ratio".
+CONTRAST_BELOW_4_5 = """() => {
+  const parse = s => {
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(",").map(x => parseFloat(x));
+    return {rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = rgb => {
+    const [r, g, b] = rgb.map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = e => {
+    for (let n = e; n; n = n.parentElement) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c && c.a > 0.5) return c.rgb;
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  for (const e of document.querySelectorAll("body *")) {
+    if (e.offsetParent === null || e.closest(".sr-only")) continue;
+    const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!text) continue;
+    const fg = parse(getComputedStyle(e).color);
+    if (!fg) continue;
+    const [a, b] = [lum(fg.rgb), lum(background(e))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const label = e.textContent.trim().slice(0, 20);
+    if (ratio < 4.5) bad.push(`${e.tagName} ${label} ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}"""
 
 
 def _jpeg(width: int, height: int) -> bytes:
