@@ -114,6 +114,8 @@ class OrderForm(PlaceForm):
         super().__init__(*args, **kwargs)
         self.category = category
         self.photos: list[bytes] = []
+        # Shown next to the photo field (a file input cannot keep what was chosen).
+        self.photo_errors: list[str] = []
         self.attribute_fields: list[str] = []
         for attribute in sorted(category.attributes, key=lambda a: a.get("order", 0)):
             name = f"attr_{attribute['code']}"
@@ -134,21 +136,23 @@ class OrderForm(PlaceForm):
         ):
             self.add_error("description", _("Please describe the problem."))
         self._photos_clean()
+        if self.photo_errors:
+            # Marks the form invalid; the messages themselves are shown by the photo field.
+            self.add_error(None, forms.ValidationError("", code="photos"))
         return data
 
     def _photos_clean(self) -> None:
         uploads = [u for u in self.files.getlist("photos") if u] if self.files else []
         if len(uploads) > MAX_PHOTOS:
-            self.add_error(None, _("At most %(count)d photos, please.") % {"count": MAX_PHOTOS})
+            self.photo_errors.append(_("At most %(count)d photos, please.") % {"count": MAX_PHOTOS})
             return
         for index, upload in enumerate(uploads, start=1):
             try:
                 data = photo_read(upload)
                 photo_encode(data)  # decodes it once here, so a bad photo never makes an order
             except GuanjiaError as e:
-                self.add_error(
-                    None,
-                    _("Photo %(index)d: %(problem)s") % {"index": index, "problem": e.message},
+                self.photo_errors.append(
+                    _("Photo %(index)d: %(problem)s") % {"index": index, "problem": e.message}
                 )
                 continue
             self.photos.append(data)

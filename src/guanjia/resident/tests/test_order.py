@@ -137,7 +137,8 @@ def test_a_bad_photo_is_refused_before_anything_is_written(client, place):
     bad.name = "x.jpg"
     response = client.post(f"/order/{LIGHT}/", _order_data(place, photos=[bad]))
     assert response.status_code == 200
-    assert "第1张照片" in response.content.decode()
+    html = response.content.decode()
+    assert "第1张照片" in html[html.index('id="id_photos_error"') :]
     assert Ticket.objects.count() == 0
 
 
