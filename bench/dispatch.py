@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -44,8 +45,14 @@ CATEGORIES = [
 ]
 
 
-def storm_instance(n_orders: int, n_workers: int, seed: int) -> dict[str, object]:
-    """A backlog after a storm, as the JSON document `dispatch-plan` reads."""
+def storm_instance(
+    n_orders: int, n_workers: int, seed: int, *, continuous: bool = False
+) -> dict[str, object]:
+    """A backlog after a storm, as the JSON document `dispatch-plan` reads.
+
+    Priorities are 1, 2, 3 (and 5 for gas), or with `continuous` any value from 1 to 5 in
+    hundredths — many distinct priorities, which makes the planner use its slot network.
+    """
     rng = random.Random(seed)
     side = 4000.0
     centres = [(rng.uniform(0, side), rng.uniform(0, side)) for _ in range(rng.randint(4, 9))]
@@ -59,7 +66,9 @@ def storm_instance(n_orders: int, n_workers: int, seed: int) -> dict[str, object
         else:
             x, y = rng.uniform(0, side), rng.uniform(0, side)
         category = rng.choices(codes, weights)[0]
-        priority = 5 if category == "safety.gas" else rng.choices([1, 2, 3], [70, 22, 8])[0]
+        priority: float = 5 if category == "safety.gas" else rng.choices([1, 2, 3], [70, 22, 8])[0]
+        if continuous:
+            priority = round(rng.uniform(1, 5), 2)
         orders.append(
             {"id": f"O{i}", "category": category, "x": round(x, 1), "y": round(y, 1),
              "priority": priority}
@@ -129,18 +138,22 @@ def assigned(plan: Plan) -> int:
 
 
 def main() -> None:
-    sizes = [(50, 10, True), (200, 30, True), (400, 60, True), (1000, 150, False),
-             (2000, 300, False)]  # fmt: skip
+    sizes = [(50, 10, True, False), (200, 30, True, False), (400, 60, True, False),
+             (200, 30, True, True), (1000, 150, False, False), (2000, 300, False, False),
+             (2000, 300, False, True)]  # fmt: skip
     seeds = [1, 2, 3]
+    print("priorities: classes 1/2/3/5, or 'cont' = any value 1.00-5.00 (the slot network)")
     print(
         f"{'orders×workers':>15} {'seed':>4} {'assigned opt/plan/greedy':>25} "
         f"{'plan/opt':>9} {'greedy/opt':>10} {'greedy/plan':>11} "
         f"{'plan s':>7} {'greedy s':>8} {'milp s':>7}"
     )
     worst_ratio = 1.0
-    for n_orders, n_workers, exact in sizes:
+    for n_orders, n_workers, exact, continuous in sizes:
         for seed in seeds:
-            problem = parse_problem(storm_instance(n_orders, n_workers, seed))
+            doc = storm_instance(n_orders, n_workers, seed, continuous=continuous)
+            problem = parse_problem(doc)
+            size = f"{n_orders:>5}×{n_workers:<3}{'cont' if continuous else '':>6}"
             plan, t_plan = timed(plan_optimal, problem)
             greedy, t_greedy = timed(plan_greedy, problem)
             # Price both plans the same way, from their pairs, as a check on the reported cost.
@@ -157,34 +170,64 @@ def main() -> None:
                 g_ratio = f"{greedy.cost / opt_cost:10.4f}" if opt_cost else f"{'-':>10}"
                 counts = f"{opt_count}/{assigned(plan)}/{assigned(greedy)}"
                 print(
-                    f"{n_orders:>7}×{n_workers:<7} {seed:>4} {counts:>25} {ratio:9.6f} "
+                    f"{size} {seed:>4} {counts:>25} {ratio:9.6f} "
                     f"{g_ratio} {greedy.cost / plan.cost:11.4f} "
                     f"{t_plan:7.3f} {t_greedy:8.3f} {t_milp:7.2f}"
                 )
             else:
                 counts = f"-/{assigned(plan)}/{assigned(greedy)}"
                 print(
-                    f"{n_orders:>7}×{n_workers:<7} {seed:>4} {counts:>25} {'-':>9} {'-':>10} "
+                    f"{size} {seed:>4} {counts:>25} {'-':>9} {'-':>10} "
                     f"{greedy.cost / plan.cost:11.4f} {t_plan:7.3f} {t_greedy:8.3f} {'-':>7}"
                 )
     print(f"worst planner/optimum ratio over the exact sizes: {worst_ratio:.6f}")
     print("(greedy often assigns fewer orders than the optimum; its cost ratio then compares")
     print(" plans of different sizes, so read it beside the assigned counts)")
 
+    problem = parse_problem(storm_instance(2000, 300, 1))
+    (levels, t_levels), (slots, t_slots) = (
+        timed(plan_optimal, problem, encoding="levels"),
+        timed(plan_optimal, problem, encoding="slots"),
+    )
+    print(
+        f"2000×300 seed 1, both networks: levels {t_levels:.3f} s, slots {t_slots:.3f} s, "
+        f"cost difference {abs(levels.cost - slots.cost):.2e}, "
+        f"assigned {len(levels.assignments)}/{len(slots.assignments)}"
+    )
+
+    cases = [("tight", 7, 0, False), ("tight", 8, 0, False), ("spare capacity", 7, 6, False),
+             ("continuous priorities", 7, 0, True)]  # fmt: skip
+    for label, seed, spare, continuous in cases:
+        doc = storm_instance(2000, 300, seed=seed, continuous=continuous)
+        for worker in doc["workers"]:  # type: ignore[attr-defined]
+            worker["capacity"] += spare
+        time_command(f"{label}, seed {seed}", doc)
+
+
+def time_command(label: str, doc: dict[str, object]) -> None:
+    """The whole `guanjia dispatch-plan` (start-up and imports included), median of 3 runs.
+
+    CPU time is printed beside wall time: on a shared machine wall time also counts waiting.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "storm-2000x300.json"
-        path.write_text(json.dumps(storm_instance(2000, 300, seed=7)))
-        runs = []
+        path = Path(tmp) / "storm.json"
+        path.write_text(json.dumps(doc))
+        walls, cpus = [], []
         for _ in range(3):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run(  # noqa: S603 - our own command on our own file
                 [str(GUANJIA), "dispatch-plan", str(path)], cwd=tmp, capture_output=True, check=True
             )
-            runs.append(time.perf_counter() - start)
-            json.loads(done.stdout)
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            plan = json.loads(done.stdout)
         print(
-            f"whole command `guanjia dispatch-plan` on 2000×300, from a bare directory: "
-            f"median {statistics.median(runs):.3f} s (runs: {', '.join(f'{r:.3f}' for r in runs)})"
+            f"`guanjia dispatch-plan` 2000×300 ({label}; {len(plan['assignments'])} assigned) "
+            f"from a bare directory: median wall {statistics.median(walls):.3f} s, "
+            f"CPU {statistics.median(cpus):.3f} s (wall runs: "
+            f"{', '.join(f'{r:.3f}' for r in walls)})"
         )
 
 

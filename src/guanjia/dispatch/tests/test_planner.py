@@ -235,3 +235,59 @@ def test_full_or_unskilled_workers_take_nothing() -> None:
 def test_empty_problem() -> None:
     problem = Problem(service_minutes=30, speed_m_per_min=80, workers=(), orders=())
     assert plan_optimal(problem).as_json() == {"assignments": [], "unassigned": [], "cost": 0.0}
+
+
+def assignment_optimum(problem: Problem) -> tuple[int, float]:
+    """(count, cost) from SciPy's dense assignment over (order, slot) with a penalty for
+    forbidden pairs: an independent check on instances too big for brute force."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    columns = [
+        (w, k)
+        for w in problem.workers
+        for k in range(min(w.free, sum(o.category in w.skills for o in problem.orders)))
+    ]
+    if not columns or not problem.orders:
+        return 0, 0.0
+    cost = np.zeros((len(problem.orders), len(columns)))
+    allowed = np.zeros_like(cost, dtype=bool)
+    for i, o in enumerate(problem.orders):
+        for j, (w, k) in enumerate(columns):
+            allowed[i, j] = o.category in w.skills
+            distance = math.hypot(o.x - w.x, o.y - w.y)
+            cost[i, j] = o.priority * (
+                distance / problem.speed_m_per_min + (w.open_orders + k) * problem.service_minutes
+            )
+    penalty = 2 * float(np.where(allowed, cost, 0).sum()) + 1
+    rows, cols = linear_sum_assignment(np.where(allowed, cost, penalty))
+    keep = allowed[rows, cols]
+    return int(keep.sum()), float(cost[rows[keep], cols[keep]].sum())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_both_networks_match_an_assignment_solver(seed: int) -> None:
+    rng = random.Random(50_000 + seed)
+    problem = random_problem(rng, max_orders=40, max_workers=8)
+    if seed % 2:  # many distinct priorities
+        problem = Problem(
+            service_minutes=problem.service_minutes,
+            speed_m_per_min=problem.speed_m_per_min,
+            workers=problem.workers,
+            orders=tuple(
+                Order(id=o.id, category=o.category, x=o.x, y=o.y, priority=rng.uniform(0, 5))
+                for o in problem.orders
+            ),
+        )
+    count, cost = assignment_optimum(problem)
+    for encoding in ("levels", "slots", "auto"):
+        plan = plan_optimal(problem, encoding=encoding)
+        check_plan(problem, plan)
+        assert len(plan.assignments) == count
+        assert plan.cost == pytest.approx(cost, rel=1e-9, abs=1e-6)
+
+
+def test_unknown_encoding_is_refused() -> None:
+    problem = random_problem(random.Random(1))
+    with pytest.raises(ValueError, match="unknown encoding"):
+        plan_optimal(problem, encoding="simplex")
