@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
@@ -222,7 +223,11 @@ def dispatch_plan_main(
     from guanjia.dispatch.planner import plan_optimal
 
     plan = plan_optimal(problem)
-    out.write(json.dumps(plan.as_json(), ensure_ascii=False, allow_nan=False))
-    out.write("\n")
-    out.flush()
+    try:
+        out.write(json.dumps(plan.as_json(), ensure_ascii=False, allow_nan=False) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): no traceback, and no second flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
