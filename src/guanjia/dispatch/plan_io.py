@@ -62,14 +62,22 @@ def _field(obj: dict[str, object], key: str, where: str) -> object:
     return obj[key]
 
 
+# Bounds that keep every cost a finite float (coordinates: metres, a thousand times round the
+# Earth; counts and priorities: far beyond any street).
+LIMIT = 1e9
+
+
 def _number(
     value: object, where: str, *, minimum: float | None = None, positive: bool = False
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         _fail(where, f"must be a number, not {_type_name(value)}")
-    number = float(value)
-    if not math.isfinite(number):
-        _fail(where, "must be a finite number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or abs(number) > LIMIT:
+        _fail(where, f"must be a finite number no larger than {LIMIT:g} in size")
     if positive and number <= 0:
         _fail(where, f"must be greater than 0, not {value}")
     if minimum is not None and number < minimum:
@@ -85,6 +93,8 @@ def _count(value: object, where: str) -> int:
             _fail(where, f"must be a whole number, not {_type_name(value)}")
     if value < 0:
         _fail(where, f"must not be negative, not {value}")
+    if value > LIMIT:
+        _fail(where, f"must be at most {LIMIT:g}, not {value}")
     return value
 
 

@@ -76,6 +76,9 @@ def with_change(path: list[str | int], value: object, *, delete: bool = False) -
         (["orders", 0, "y"], None, False, "orders[0].y: must be a number, not null"),
         (["orders"], {}, False, "orders: must be an array"),
         (["speed_m_per_min"], 0, False, "speed_m_per_min: must be greater than 0"),
+        (["orders", 0, "x"], 10**400, False, "orders[0].x: must be a finite number no larger"),
+        (["orders", 0, "x"], -2e9, False, "orders[0].x: must be a finite number no larger"),
+        (["workers", 0, "capacity"], 10**30, False, "workers[0].capacity: must be at most 1e+09"),
         (["service_minutes"], None, True, "service_minutes: missing"),
     ],
 )
