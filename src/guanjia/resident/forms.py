@@ -15,6 +15,7 @@ from guanjia.org.selectors import building_find, unit_find
 from guanjia.tickets.photos import photo_encode, photo_read
 
 MAX_PHOTOS = 3
+MAX_ID = 2**63 - 1  # ids past a signed 64-bit integer exist nowhere
 # Suggestions for the public spots of a compound; anything else may be typed.
 SPOT_SUGGESTIONS = ("东门", "南门", "西门", "北门", "主干道", "停车场", "垃圾房", "广场")
 
@@ -22,9 +23,15 @@ SPOT_SUGGESTIONS = ("东门", "南门", "西门", "北门", "主干道", "停车
 class PlaceForm(forms.Form):
     """Where: compound, then building and unit (or a public spot of the compound)."""
 
-    compound = forms.IntegerField(label=gettext_lazy("Compound"), required=False)
-    building = forms.IntegerField(label=gettext_lazy("Building"), required=False)
-    unit = forms.IntegerField(label=gettext_lazy("Unit"), required=False)
+    compound = forms.IntegerField(
+        label=gettext_lazy("Compound"), required=False, min_value=1, max_value=MAX_ID
+    )
+    building = forms.IntegerField(
+        label=gettext_lazy("Building"), required=False, min_value=1, max_value=MAX_ID
+    )
+    unit = forms.IntegerField(
+        label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID
+    )
     room = forms.CharField(label=gettext_lazy("Room (optional)"), required=False, max_length=20)
     spot = forms.CharField(
         label=gettext_lazy("Or a public spot (gate, road…)"), required=False, max_length=100

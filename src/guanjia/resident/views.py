@@ -47,6 +47,7 @@ PLACE_COOKIE_SALT = "guanjia.resident.place"
 PLACE_COOKIE_AGE = 365 * 24 * 3600
 PLACE_FIELDS = ("compound", "building", "unit", "room", "spot")
 REFRESH_SECONDS = 30
+MAX_ID = 2**63 - 1  # ids past a signed 64-bit integer exist nowhere (and SQLite cannot compare)
 
 
 @dataclass(frozen=True)
@@ -247,13 +248,10 @@ def _place_context(
 ) -> dict[str, Any]:
     def chosen(name: str) -> int | None:
         value = form.data.get(name) if form.is_bound else form.initial.get(name)
-        try:
-            return int(value) if value else None
-        except (TypeError, ValueError):
-            return None
+        return _int(str(value) if value else None)
 
     compound_id, building_id = chosen("compound"), chosen("building")
-    street = (
+    compound = (
         Compound.objects.select_related("street").filter(pk=compound_id).first()
         if compound_id
         else None
@@ -271,7 +269,7 @@ def _place_context(
             "unit": chosen("unit"),
         },
         "spots": SPOT_SUGGESTIONS,
-        "emergency": _emergency_numbers(street.street if street else None)
+        "emergency": _emergency_numbers(compound.street if compound else None)
         if category.life_safety
         else [],
     }
@@ -314,10 +312,12 @@ def units(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: str | None) -> int | None:
+    """A row id as typed in a URL, or None: not a number, or past what the database holds."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 # Step 3 ------------------------------------------------------------------------------------------
@@ -479,7 +479,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 def track_photo(request: HttpRequest, token: str, pk: int) -> FileResponse:
     """A photo of this order, to whoever holds its link; any other photo does not exist here."""
     ticket = _tracked_or_404(token)
-    photo = selectors.tracking_photo(ticket, pk)
+    photo = selectors.tracking_photo(ticket, pk) if _int(str(pk)) else None
     path = ticket_photo_file(photo) if photo is not None else None
     if path is None:
         raise Http404

@@ -233,3 +233,13 @@ def test_home_puts_common_personal_services_first(client, place):
     html = client.get("/").content.decode()
     assert html.index("三有") < html.index("坏了有保修") < html.index("三管")
     assert html.index("三管") < html.index("小修小补") < html.index("家政服务")
+
+
+def test_ids_past_what_the_database_holds_are_refused_not_500(client, place):
+    huge = str(2**70)
+    assert client.get(f"/order/place/buildings?compound={huge}").status_code == 200
+    assert client.get(f"/order/place/units?building={huge}").status_code == 200
+    response = client.get(f"/order/{LIGHT}/", {"compound": huge, "building": huge})
+    assert response.status_code == 200
+    response = client.post(f"/order/{LIGHT}/", _order_data(place, unit=huge))
+    assert response.status_code == 200 and Ticket.objects.count() == 0

@@ -209,3 +209,8 @@ def test_tracking_page_in_english(client, world, place):
         f"/t/{ticket.tracking_token}", headers={"accept-language": "en"}
     ).content.decode()
     assert "Order received" in html and "Awaiting dispatch" in html
+
+
+def test_a_photo_id_past_what_the_database_holds_is_404(client, place):
+    ticket = f.ticket(place.unit)
+    assert client.get(f"/t/{ticket.tracking_token}/photos/{2**70}").status_code == 404
