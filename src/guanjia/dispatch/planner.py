@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 # The "levels" network is used only up to this many distinct priorities (see plan_optimal).
 MAX_CHAIN_LEVELS = 12
 
+# Slots offered to each worker at first, in fair shares of the orders (more if it fills them).
+FIRST_OFFER_PER_SHARE = 2
+
 OrderId = str | int | float
 WorkerId = str | int | float
 
@@ -194,69 +197,88 @@ def plan_optimal(problem: Problem, *, encoding: str = "auto") -> Plan:
 
     levels = np.unique(prio)[::-1]  # distinct priorities, highest first
     order_level = np.searchsorted(-levels, -prio)
-    # per_level[j, l]: orders of level l worker j could take; units[j, l]: arcs leaving (j, l).
+    # per_level[j, l]: orders of level l worker j could take.
     per_level = np.zeros((n_workers, len(levels)), dtype=np.int64)
     np.add.at(per_level, (pair_w, order_level[pair_o]), 1)
-    units = np.minimum(np.cumsum(per_level, axis=1), slots[:, None])
-    slot_arcs = int((allowed.sum(0) * slots).sum())
-    level_arcs = len(pair_o) + int(units.sum())
+    cumulative = np.cumsum(per_level, axis=1)
     if encoding == "auto":
         # Long chains (many distinct priorities) make long augmenting paths: measured on
         # 2,000 × 300, levels take 0.15 s with 4 priorities but 30 s with 400; slots take 1 s.
+        slot_arcs = int((allowed.sum(0) * slots).sum())
+        level_arcs = len(pair_o) + int(np.minimum(cumulative, slots[:, None]).sum())
         few_levels = len(levels) <= MAX_CHAIN_LEVELS
         encoding = "levels" if few_levels and level_arcs <= slot_arcs else "slots"
 
-    # Nodes: source, sink, one per order, then the worker side. Arcs: source → order, order →
-    # worker side ("entry", one per usable (order, worker[, slot])), worker side → sink.
-    source, sink, first_order = 0, 1, 2
-    first_node = first_order + n
-    if encoding == "levels":
-        n_levels = len(levels)
-        step = levels - np.append(levels[1:], 0.0)
-        flat = units.ravel()  # node (j, l) is first_node + j * n_levels + l
-        unit_node = np.repeat(np.arange(flat.size), flat)
-        unit_k = np.arange(unit_node.size) - np.repeat(np.cumsum(flat) - flat, flat)
-        unit_j, unit_l = np.divmod(unit_node, n_levels)
-        entry_heads = first_node + pair_w * n_levels + order_level[pair_o]
-        entry_cost = travel
-        out_tails = first_node + unit_node
-        out_heads = np.where(unit_l == n_levels - 1, sink, first_node + unit_node + 1)
-        out_cost = step[unit_l] * service * (open_orders[unit_j] + unit_k)
-    elif encoding == "slots":
-        # Every allowed pair gets one arc per slot of its worker; slot (j, k) is a node.
-        slot_start = np.cumsum(slots) - slots
-        per_pair = slots[pair_w]
-        arc_pair = np.repeat(np.arange(len(pair_o)), per_pair)
-        arc_k = np.arange(arc_pair.size) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-        pair_o, pair_w = pair_o[arc_pair], pair_w[arc_pair]
-        entry_heads = first_node + slot_start[pair_w] + arc_k
-        entry_cost = travel[arc_pair] + prio[pair_o] * service * (open_orders[pair_w] + arc_k)
-        out_tails = first_node + np.arange(int(slots.sum()))
-        out_heads = np.full(out_tails.size, sink)
-        out_cost = np.zeros(out_tails.size)
-    else:
-        raise ValueError(f"unknown encoding {encoding!r}")
+    def solve(limit: np.ndarray) -> np.ndarray:
+        """Solve with `limit` slots per worker; the entry arcs carrying flow, as pair indices."""
+        # Nodes: source, sink, one per order, then the worker side. Arcs: source → order, order
+        # → worker side ("entry", one per usable (order, worker[, slot])), worker side → sink.
+        source, sink, first_order = 0, 1, 2
+        first_node = first_order + n
+        if encoding == "levels":
+            n_levels = len(levels)
+            step = levels - np.append(levels[1:], 0.0)
+            # Arcs leaving (j, l): one per order that may pass, at most the worker's slots.
+            flat = np.minimum(cumulative, limit[:, None]).ravel()  # (j, l): j * n_levels + l
+            unit_node = np.repeat(np.arange(flat.size), flat)
+            unit_k = np.arange(unit_node.size) - np.repeat(np.cumsum(flat) - flat, flat)
+            unit_j, unit_l = np.divmod(unit_node, n_levels)
+            entry_pair = np.arange(len(pair_o))
+            entry_heads = first_node + pair_w * n_levels + order_level[pair_o]
+            entry_cost = travel
+            out_tails = first_node + unit_node
+            out_heads = np.where(unit_l == n_levels - 1, sink, first_node + unit_node + 1)
+            out_cost = step[unit_l] * service * (open_orders[unit_j] + unit_k)
+        else:
+            # Every allowed pair gets one arc per slot of its worker; slot (j, k) is a node.
+            slot_start = np.cumsum(limit) - limit
+            per_pair = limit[pair_w]
+            entry_pair = np.repeat(np.arange(len(pair_o)), per_pair)
+            arc_k = np.arange(entry_pair.size) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+            arc_o, arc_w = pair_o[entry_pair], pair_w[entry_pair]
+            entry_heads = first_node + slot_start[arc_w] + arc_k
+            entry_cost = travel[entry_pair] + prio[arc_o] * service * (open_orders[arc_w] + arc_k)
+            out_tails = first_node + np.arange(int(limit.sum()))
+            out_heads = np.full(out_tails.size, sink)
+            out_cost = np.zeros(out_tails.size)
 
-    tails = np.concatenate([np.full(n, source), first_order + pair_o, out_tails]).astype(np.int32)
-    heads = np.concatenate([first_order + np.arange(n), entry_heads, out_heads]).astype(np.int32)
-    costs = np.concatenate([np.zeros(n), entry_cost, out_cost])
-    dearest = float(costs.max())
-    scale = 2.0**40 / dearest if dearest > 0 else 1.0
-    for _ in range(4):
-        flow = min_cost_flow.SimpleMinCostFlow()
-        arcs = flow.add_arcs_with_capacity_and_unit_cost(
-            tails, heads, np.ones(tails.size, np.int64), np.rint(costs * scale).astype(np.int64)
+        entry_tails = first_order + pair_o[entry_pair]
+        tails = np.concatenate([np.full(n, source), entry_tails, out_tails]).astype(np.int32)
+        heads = np.concatenate([first_order + np.arange(n), entry_heads, out_heads]).astype(
+            np.int32
         )
-        flow.set_node_supply(source, n)
-        flow.set_node_supply(sink, -n)
-        status = flow.solve_max_flow_with_min_cost()
-        if status != min_cost_flow.SimpleMinCostFlow.BAD_COST_RANGE:
+        costs = np.concatenate([np.zeros(n), entry_cost, out_cost])
+        dearest = float(costs.max())
+        scale = 2.0**40 / dearest if dearest > 0 else 1.0
+        for _ in range(4):
+            flow = min_cost_flow.SimpleMinCostFlow()
+            arcs = flow.add_arcs_with_capacity_and_unit_cost(
+                tails, heads, np.ones(tails.size, np.int64), np.rint(costs * scale).astype(np.int64)
+            )
+            flow.set_node_supply(source, n)
+            flow.set_node_supply(sink, -n)
+            status = flow.solve_max_flow_with_min_cost()
+            if status != min_cost_flow.SimpleMinCostFlow.BAD_COST_RANGE:
+                break
+            scale /= 2.0**10  # the solver's internal arithmetic would overflow: coarser costs
+        if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
+            raise RuntimeError(f"min-cost flow failed with status {status}")
+        used = flow.flows(arcs[n : n + entry_pair.size]) > 0
+        return entry_pair[used]
+
+    # Slots are offered lazily: a worker whose last offered slot stays empty would leave any
+    # further (dearer) slot empty too — with that slot's dual price 0, a dearer copy of it has
+    # no negative reduced cost — so only workers that fill their offer get more, and re-solve.
+    active = max(1, int((slots > 0).sum()))
+    limit = np.minimum(slots, max(1, FIRST_OFFER_PER_SHARE * -(-n // active)))
+    while True:
+        chosen = solve(limit)
+        taken = np.bincount(pair_w[chosen], minlength=n_workers)
+        grow = (taken == limit) & (limit < slots)
+        if not grow.any():
             break
-        scale /= 2.0**10  # the solver's internal arithmetic would overflow: coarser costs
-    if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed with status {status}")
-    used = flow.flows(arcs[n : n + len(pair_o)]) > 0
-    pairs = list(zip(pair_o[used].tolist(), pair_w[used].tolist(), strict=True))
+        limit = np.where(grow, np.minimum(slots, 2 * limit), limit)
+    pairs = list(zip(pair_o[chosen].tolist(), pair_w[chosen].tolist(), strict=True))
     return _plan_from_pairs(problem, pairs)
 
 

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from guanjia.dispatch import planner
 from guanjia.dispatch.plan_io import parse_problem
 from guanjia.dispatch.planner import (
     Order,
@@ -263,6 +264,21 @@ def assignment_optimum(problem: Problem) -> tuple[int, float]:
     rows, cols = linear_sum_assignment(np.where(allowed, cost, penalty))
     keep = allowed[rows, cols]
     return int(keep.sum()), float(cost[rows[keep], cols[keep]].sum())
+
+
+@pytest.mark.parametrize("encoding", ["levels", "slots"])
+@pytest.mark.parametrize("seed", range(100))
+def test_slots_offered_one_at_a_time_still_give_the_optimum(
+    seed: int, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a first offer of one slot per worker, every extra slot comes from re-solving."""
+    monkeypatch.setattr(planner, "FIRST_OFFER_PER_SHARE", 0)
+    problem = random_problem(random.Random(seed))
+    plan = plan_optimal(problem, encoding=encoding)
+    check_plan(problem, plan)
+    count, cost = brute_force(problem)
+    assert len(plan.assignments) == count
+    assert plan.cost == pytest.approx(cost, rel=1e-9, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(12))
