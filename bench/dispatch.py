@@ -196,7 +196,8 @@ def main() -> None:
     )
 
     cases = [("tight", 7, 0, False), ("tight", 8, 0, False), ("spare capacity", 7, 6, False),
-             ("continuous priorities", 7, 0, True)]  # fmt: skip
+             ("capacity +100", 7, 100, False), ("continuous priorities", 7, 0, True),
+             ("continuous priorities, capacity +100", 7, 100, True)]  # fmt: skip
     for label, seed, spare, continuous in cases:
         doc = storm_instance(2000, 300, seed=seed, continuous=continuous)
         for worker in doc["workers"]:  # type: ignore[attr-defined]

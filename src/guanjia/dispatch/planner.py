@@ -43,6 +43,10 @@ penalty constants. Two encodings of the same slot matching (`plan_optimal` picks
   (open + k) for k = 0, 1, ... — convex, so a least-cost flow takes them in order. Arcs: allowed
   (order, worker) pairs + workers × levels × slots.
 
+Slots are offered lazily: each worker first gets a couple of fair shares of slots, and only a
+worker that fills all it was offered gets more before the flow is solved again. That is exact: an
+empty slot has dual price 0, so a dearer copy of it (the next slot) cannot lower the cost.
+
 Costs are rounded to integers after scaling the dearest arc to about 2**40, so the plan found is
 optimal to within a few parts in 10**12 of that arc per order — far below any figure printed.
 """
