@@ -133,6 +133,8 @@ def tracking_timeline(ticket: Ticket, *, now: dt.datetime | None = None) -> list
     arrival = _arrival_text(ticket, now)
     if arrival:
         steps.append(Step(at=ticket.arrive_due or now, text=arrival, done=False))
+    elif ticket.status == lifecycle.NEW:
+        steps.append(Step(at=now, text=_("We are finding someone to send"), done=False))
     return steps
 
 
