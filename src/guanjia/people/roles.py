@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ADMIN_VIEW,
         "people.view_staffprofile",
         "people.view_vendor",
+        "dispatch.view_dispatchrule",
     ],
     "worker": [HANDLE, "tickets.view_ticket", "tickets.view_ticketevent"],
     "vendor": [HANDLE, "tickets.view_ticket", "tickets.view_ticketevent"],
@@ -79,6 +80,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "people.change_vendor",
         "people.view_resident",
         "org.change_compound",
+        # Routing: dedicated handlers (专人负责制) and the street's auto-dispatch setting.
+        "dispatch.view_dispatchrule",
+        "dispatch.add_dispatchrule",
+        "dispatch.change_dispatchrule",
+        "dispatch.delete_dispatchrule",
+        "dispatch.view_streetdispatchsettings",
+        "dispatch.add_streetdispatchsettings",
+        "dispatch.change_streetdispatchsettings",
     ],
     # Administrators are superusers; the group exists so the role can be listed and assigned.
     "admin": [],
