@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("open311/", include("guanjia.open311.urls")),
+    path("worker/", include("guanjia.workbench.urls")),
     path("", include("guanjia.tickets.urls")),
 ]
 

@@ -8,14 +8,23 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from guanjia.core.forms import LockoutAuthenticationForm
+from guanjia.people import roles
 
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    # Workers and vendors start from their tasks; roles that see the whole street stay here.
+    if (
+        user.has_perm(roles.HANDLE)
+        and not user.has_perm(roles.VIEW_STREET_TICKETS)
+        and not user.is_superuser
+    ):
+        return redirect("workbench:home")
     return render(request, "core/account_home.html", {})
 
 

@@ -226,3 +226,21 @@ def test_a_protected_page_redirects_to_the_login_with_next(client):
     response = client.get("/accounts/home/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/accounts/home/"
+
+
+# The workers' pages (workbench/): signed-in handlers only; strangers go to the sign-in page.
+WORKER_ROUTES = {
+    "workbench:home": "/worker/",
+    "workbench:task": "/worker/t/x/",
+    "workbench:act": "/worker/t/x/act",
+    "workbench:photo": "/worker/t/x/photo",
+    "workbench:call": "/worker/t/x/call",
+}
+
+
+def test_workers_pages_send_strangers_to_the_sign_in_page(client):
+    routes = {route.name: route.url for route in _routes()}
+    assert {name: routes.get(name) for name in WORKER_ROUTES} == WORKER_ROUTES
+    for url in WORKER_ROUTES.values():
+        for response in (client.get(url), client.post(url, {})):
+            assert _login_redirect(response, url), url
