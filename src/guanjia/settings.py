@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "guanjia.open311",
     "guanjia.dispatch",
     "guanjia.resident",
+    "guanjia.console",
     "guanjia.workbench",
 ]
 

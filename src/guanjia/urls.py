@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/home/", core_views.account_home, name="account-home"),
+    path("console/", include("guanjia.console.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.
     path("admin/login/", core_views.admin_login),

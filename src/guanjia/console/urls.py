@@ -1,0 +1,13 @@
+from django.urls import path
+
+from guanjia.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.new, name="new"),
+    path("new/lookup", views.lookup, name="lookup"),
+    path("t/<str:number>/", views.ticket, name="ticket"),
+    path("t/<str:number>/<str:action>/", views.act, name="act"),
+]

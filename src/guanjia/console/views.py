@@ -1,0 +1,408 @@
+"""The dispatcher's and hotline operator's console: one live queue, the order page with its
+actions, and order entry on a caller's behalf. Thin: selectors read, ticket services write."""
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanjia.catalog.selectors import catalog_active
+from guanjia.console import selectors
+from guanjia.console.forms import MAX_ID, ActionForm, OrderEntryForm, QueueFilterForm
+from guanjia.core.errors import Conflict, Forbidden, GuanjiaError, NotFound
+from guanjia.dispatch.selectors import dispatch_decision
+from guanjia.org.selectors import buildings_of, units_of
+from guanjia.people import roles
+from guanjia.people.access import contact_visible, phone_for
+from guanjia.people.models import User
+from guanjia.people.selectors import handlers_for_category
+from guanjia.resident.forms import SPOT_SUGGESTIONS
+from guanjia.tickets import lifecycle
+from guanjia.tickets.access import ticket_capacities
+from guanjia.tickets.intake import ticket_intake
+from guanjia.tickets.models import Ticket
+from guanjia.tickets.selectors import (
+    ticket_detail_of,
+    ticket_get,
+    ticket_possible_duplicates,
+)
+from guanjia.tickets.services import Rating, ticket_transition
+
+REFRESH_SECONDS = 20
+# The moves a console offers, and the permission each needs before the lifecycle table is asked.
+ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "dispatch": (roles.DISPATCH,),
+    "transfer": (roles.DISPATCH,),
+    "pause": (roles.DISPATCH,),
+    "resume": (roles.DISPATCH,),
+    "cancel": (roles.DISPATCH,),
+    "merge": (roles.DISPATCH,),
+    "extend": (roles.EXTEND,),
+    "reopen": (roles.DISPATCH, roles.CALLBACK),
+    "rate": (roles.CALLBACK,),
+}
+
+
+def console_view(permission: str) -> Callable[[Callable[..., HttpResponse]], Any]:
+    """Signed in (strangers go to the login with ?next=), then the permission (403)."""
+
+    def wrap(view: Callable[..., HttpResponse]) -> Any:
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return wrap
+
+
+# The queue -----------------------------------------------------------------------------------
+
+
+def _filters(request: HttpRequest) -> tuple[QueueFilterForm, selectors.QueueFilters]:
+    form = QueueFilterForm(request.GET)
+    if not form.is_valid():
+        return form, selectors.QueueFilters()
+    d = form.cleaned_data
+    status = d["status"] if d["status"] in selectors.QUEUE_STATUSES else None
+    return form, selectors.QueueFilters(
+        compound_id=d["compound"],
+        category=d["category"] or None,
+        status=status,
+        overdue=d["overdue"],
+    )
+
+
+@require_GET
+@console_view(roles.VIEW_STREET_TICKETS)
+def queue(request: HttpRequest) -> HttpResponse:
+    """One queue of open orders, urgent first then by the nearest deadline; htmx refreshes the
+    table alone every REFRESH_SECONDS."""
+    now = timezone.now()
+    form, filters = _filters(request)
+    rows, more = selectors.queue_rows(request.user, filters, now=now)
+    context: dict[str, Any] = {
+        "rows": rows,
+        "more": more,
+        "cap": selectors.QUEUE_CAP,
+        "grid": selectors.compound_open_counts(request.user, now=now),
+        "filters": filters,
+        "query": urlencode({k: v for k, v in request.GET.items() if v}),
+        "refresh": REFRESH_SECONDS,
+        "now": now,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "console/_queue.html", context)
+    context.update(
+        {
+            "form": form,
+            "compounds": selectors.console_compounds(request.user),
+            "categories": catalog_active(),
+            "statuses": [(s, lifecycle.status_label(s)) for s in selectors.QUEUE_STATUSES],
+        }
+    )
+    return render(request, "console/queue.html", context)
+
+
+# The order page ------------------------------------------------------------------------------
+
+
+def _ticket_or_404(request: HttpRequest, number: str) -> Ticket:
+    try:
+        return ticket_get(request.user, number)
+    except NotFound as e:
+        raise Http404 from e
+
+
+def _allowed_actions(ticket: Ticket, user: Any) -> list[str]:
+    """The console's moves the lifecycle table lets this user make on the order now."""
+    caps = ticket_capacities(user, ticket)
+    allowed = []
+    for action, perms in ACTION_PERMISSIONS.items():
+        if not any(user.has_perm(p) for p in perms):
+            continue
+        try:
+            lifecycle.move_target(
+                action,
+                ticket.status,
+                caps,
+                paused_from=ticket.paused_from,
+                site_visit=ticket.category.site_visit,
+            )
+        except GuanjiaError:
+            continue
+        if action == "reopen" and ticket.resolved_at is None:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+@require_GET
+@console_view(roles.VIEW_STREET_TICKETS)
+def ticket(request: HttpRequest, number: str) -> HttpResponse:
+    """The order with its full timeline, contact, photos, deadlines and the actions open now."""
+    t = _ticket_or_404(request, number)
+    now = timezone.now()
+    detail = ticket_detail_of(t)
+    actions = _allowed_actions(t, request.user)
+    suggestions: list[Any] = []
+    handlers: list[User] = []
+    if "dispatch" in actions or "transfer" in actions:
+        decision = dispatch_decision(t, now=now)
+        pick = decision.pick.candidate.user_id if decision.pick is not None else None
+        suggestions = [
+            {
+                "ranked": r,
+                "auto": r.candidate.user_id == pick,
+                "warnings": [selectors.warning_label(w) for w in r.warnings],
+            }
+            for r in decision.ranked[:3]
+        ]
+        handlers = [
+            u for u in handlers_for_category(t.street_id, t.category) if u.pk != t.assignee_id
+        ]
+    context = {
+        "t": t,
+        "clock": selectors.ticket_clock(t, now, selectors.Thresholds.from_settings()),
+        "timeline": selectors.staff_timeline(detail.events),
+        "photos": detail.photos,
+        "contact_phone": phone_for(request.user, t.contact_phone),
+        "contact_full": contact_visible(request.user),
+        "actions": actions,
+        "suggestions": suggestions,
+        "handlers": handlers,
+        "duplicates": ticket_possible_duplicates(request.user, t, now=now)
+        if "merge" in actions
+        else [],
+        "status_label": lifecycle.status_label(t.status),
+        "assign_action": next((a for a in ("dispatch", "transfer") if a in actions), ""),
+        "rating_fields": [
+            ("overall", _("Overall")),
+            ("speed", _("Speed")),
+            ("service", _("Service")),
+        ],
+        "stars": range(5, 0, -1),
+        "reason_actions": [
+            (a, lifecycle.action_label(a), lifecycle.MOVES[a].needs_reason)
+            for a in ("pause", "resume", "extend", "reopen", "cancel")
+        ],
+    }
+    return render(request, "console/ticket.html", context)
+
+
+def _transition_kwargs(
+    request: HttpRequest, action: str, t: Ticket, data: dict[str, Any]
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"reason": data["reason"] or ""}
+    if action in ("dispatch", "transfer"):
+        kwargs["assignee"] = (
+            User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+        )
+    elif action == "merge":
+        number = (data["original"] or "").strip()
+        if not number:
+            raise GuanjiaError(_("Type the number of the original order."), code="required")
+        try:
+            kwargs["original"] = ticket_get(request.user, number)
+        except NotFound as e:
+            raise GuanjiaError(
+                _("No order %(number)s here.") % {"number": number}, code="not_found"
+            ) from e
+    elif action == "extend":
+        kwargs["deadline"] = data["deadline"]
+    elif action == "rate":
+        if data["overall"] is None:
+            raise GuanjiaError(_("Please give the overall rating."), code="required")
+        kwargs["rating"] = Rating(
+            overall=data["overall"],
+            speed=data["speed"],
+            service=data["service"],
+            comment=data["comment"] or "",
+        )
+    return kwargs
+
+
+@require_POST
+@console_view(roles.VIEW_STREET_TICKETS)
+def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One move on the order through ticket_transition; the outcome is said on the order page."""
+    perms = ACTION_PERMISSIONS.get(action)
+    if perms is None:
+        raise Http404
+    t = _ticket_or_404(request, number)
+    if not any(request.user.has_perm(p) for p in perms):
+        raise PermissionDenied
+    page = reverse("console:ticket", args=[t.number])
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(
+                request, f"{form.fields[field].label or field}: {' '.join(map(str, errors))}"
+            )
+        return HttpResponseRedirect(page)
+    try:
+        kwargs = _transition_kwargs(request, action, t, form.cleaned_data)
+        result = ticket_transition(
+            ticket=t,
+            action=action,
+            actor=request.user,
+            version=form.cleaned_data["version"],
+            **kwargs,
+        )
+    except Forbidden as e:
+        raise PermissionDenied(str(e)) from e
+    except Conflict as e:
+        if e.code == "stale_version":
+            messages.error(
+                request,
+                _(
+                    "Someone else changed this order meanwhile; it has been reloaded. "
+                    "Check it and try again."
+                ),
+            )
+        else:
+            messages.error(request, str(e))
+        return HttpResponseRedirect(page)
+    except GuanjiaError as e:
+        messages.error(request, str(e))
+        return HttpResponseRedirect(page)
+    messages.success(
+        request,
+        _("%(action)s: done. The order is now “%(status)s”.")
+        % {
+            "action": lifecycle.action_label(action),
+            "status": lifecycle.status_label(result.ticket.status),
+        },
+    )
+    for w in result.warnings:
+        messages.warning(request, w.message)
+    return HttpResponseRedirect(page)
+
+
+# Order entry ---------------------------------------------------------------------------------
+
+
+def _entry_context(request: HttpRequest, form: OrderEntryForm, **extra: Any) -> dict[str, Any]:
+    def chosen(name: str) -> int | None:
+        value = form.data.get(name) if form.is_bound else form.initial.get(name)
+        try:
+            number = int(value) if value else None
+        except (TypeError, ValueError):
+            return None
+        return number if number is not None and 0 < number <= MAX_ID else None
+
+    compounds = selectors.console_compounds(request.user)
+    compound_id, building_id = chosen("compound"), chosen("building")
+    compound = compounds.filter(pk=compound_id).first() if compound_id else None
+    building = (
+        buildings_of(compound).filter(pk=building_id).first()
+        if compound is not None and building_id
+        else None
+    )
+    return {
+        "form": form,
+        "compounds": compounds,
+        "buildings": list(buildings_of(compound)) if compound is not None else [],
+        "units": list(units_of(building)) if building is not None else [],
+        "chosen": {
+            "compound": chosen("compound"),
+            "building": chosen("building"),
+            "unit": chosen("unit"),
+        },
+        "spots": SPOT_SUGGESTIONS,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@console_view(roles.CREATE_FOR_OTHERS)
+def new(request: HttpRequest) -> HttpResponse:
+    """Take an order on a caller's behalf, from the keyboard alone. Possible duplicates (same
+    compound and service, open, 48 h) are shown before saving; a second submit saves anyway."""
+    if request.method == "GET":
+        form = OrderEntryForm(initial={"phone": request.GET.get("phone", "")})
+        return render(request, "console/new.html", _entry_context(request, form))
+    form = OrderEntryForm(request.POST)
+    if not form.is_valid():
+        return render(request, "console/new.html", _entry_context(request, form))
+    data = form.cleaned_data
+    now = timezone.now()
+    key = form.duplicate_key()
+    assert form.place_compound is not None
+    if data.get("confirm") != key:
+        probe = Ticket(
+            compound_id=form.place_compound.pk,
+            category_id=data["category"].pk,
+            building_id=form.place_building.pk if form.place_building else None,
+        )
+        duplicates = ticket_possible_duplicates(request.user, probe, now=now)
+        if duplicates:
+            data_copy = request.POST.copy()
+            data_copy["confirm"] = key
+            form.data = data_copy
+            return render(
+                request,
+                "console/new.html",
+                _entry_context(request, form, duplicates=duplicates),
+            )
+    try:
+        intake = ticket_intake(
+            caller=request.user,  # type: ignore[arg-type]
+            category=data["category"].code,
+            compound=form.place_compound.pk,
+            building=form.place_building.pk if form.place_building else None,
+            unit=form.place_unit.pk if form.place_unit else None,
+            room=data.get("room") or "",
+            address=data.get("spot") or "",
+            description=data["description"],
+            contact_name=data["contact_name"],
+            contact_phone=data["phone"],
+            urgent=data["urgent"],
+            channel=data["channel"],
+            now=now,
+        )
+    except GuanjiaError as e:
+        field = {"contact_phone": "phone", "address": "spot"}.get(e.field or "", e.field)
+        form.add_error(field if field in form.fields else None, str(e))
+        return render(request, "console/new.html", _entry_context(request, form))
+    t = intake.ticket
+    messages.success(request, _("Order %(number)s taken.") % {"number": t.number})
+    return HttpResponseRedirect(reverse("console:ticket", args=[t.number]))
+
+
+@require_GET
+@console_view(roles.CREATE_FOR_OTHERS)
+def lookup(request: HttpRequest) -> HttpResponse:
+    """htmx: the caller's households and past orders by phone; the first household known fills
+    the place and name fields (out of band) so the operator only checks them."""
+    caller = selectors.caller_lookup(request.user, request.GET.get("phone", ""))
+    context: dict[str, Any] = {"caller": caller, "typed": request.GET.get("phone", "")}
+    resident = caller.residents[0] if caller and caller.residents else None
+    if resident is not None and resident.household is not None:
+        h = resident.household
+        building = h.unit.building
+        context.update(
+            {
+                "prefill": True,
+                "oob": True,
+                "resident": resident,
+                "compounds": selectors.console_compounds(request.user),
+                "buildings": list(buildings_of(building.compound)),
+                "units": list(units_of(building)),
+                "chosen": {
+                    "compound": building.compound_id,
+                    "building": building.pk,
+                    "unit": h.unit_id,
+                },
+                "room": h.room,
+                "form": OrderEntryForm(),
+            }
+        )
+    elif resident is not None:
+        context.update({"resident": resident})
+    return render(request, "console/_lookup.html", context)
