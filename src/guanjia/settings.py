@@ -204,7 +204,35 @@ GUANJIA: dict[str, Any] = {
     # passed, 督办 (supervise) when this much has (1.5: half the window again after the deadline).
     "ESCALATION_WARN": 0.8,
     "ESCALATION_SUPERVISE": 1.5,
+    # Notification delivery (notifications/delivery.py, backends.py; README "Notifications").
+    "NOTIFY": {
+        # Channels the worker delivers through: inapp, sms, email, robot (robot needs ROBOT_URL).
+        "CHANNELS": [
+            c.strip()
+            for c in os.environ.get("GUANJIA_NOTIFY_CHANNELS", "inapp,sms,email,robot").split(",")
+            if c.strip()
+        ],
+        # A class with send(phone, text, *, ref=""); the console backend writes to the log.
+        "SMS_BACKEND": os.environ.get(
+            "GUANJIA_SMS_BACKEND", "guanjia.notifications.backends.ConsoleSMS"
+        ),
+        # A WeCom/DingTalk-style group robot webhook; off when empty. The secret signs it.
+        "ROBOT_URL": os.environ.get("GUANJIA_ROBOT_URL", ""),
+        "ROBOT_SECRET": os.environ.get("GUANJIA_ROBOT_SECRET", ""),
+        # Where links in texts point (https://desk.example.gov.cn); relative links when empty.
+        "SITE_URL": os.environ.get("GUANJIA_SITE_URL", "").rstrip("/"),
+        # Attempts per notification before it is given up (backoff doubles from a minute).
+        "MAX_ATTEMPTS": int(os.environ.get("GUANJIA_NOTIFY_MAX_ATTEMPTS", "8")),
+    },
 }
+
+# E-mail for notifications: the console unless the deployment names a backend (and its EMAIL_HOST).
+EMAIL_BACKEND = os.environ.get(
+    "GUANJIA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("GUANJIA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GUANJIA_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("GUANJIA_EMAIL_FROM", "guanjia@localhost")
 
 LOGGING = {
     "version": 1,

@@ -150,7 +150,9 @@ def history_write(*, street: Street, history: sim.History, now: dt.datetime) -> 
             )
         )
     TicketEvent.objects.bulk_create(events, batch_size=BATCH)
-    # History: everything was delivered a few seconds after it was queued.
+    # History: everything was delivered a few seconds after it was queued, into the recipients'
+    # inboxes too; what is older than a day has been read.
+    read_before = now - dt.timedelta(days=1)
     Notification.objects.bulk_create(
         (
             Notification(
@@ -161,7 +163,9 @@ def history_write(*, street: Street, history: sim.History, now: dt.datetime) -> 
                 kind=n.kind,
                 payload={"number": history.tickets[n.ticket].number, **n.payload},
                 created_at=n.created_at,
-                delivered_at=min(now, n.created_at + dt.timedelta(seconds=3)),
+                delivered_at=(delivered := min(now, n.created_at + dt.timedelta(seconds=3))),
+                available_at=delivered if n.recipient else None,
+                read_at=delivered if n.recipient and n.created_at < read_before else None,
             )
             for n in history.notifications
         ),

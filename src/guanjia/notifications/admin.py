@@ -48,8 +48,11 @@ class NotificationAdmin(StreetScopedAdmin):
             self._phone_field(request),
             "payload",
             "created_at",
+            "available_at",
+            "read_at",
             "delivered_at",
             "attempts",
+            "next_attempt_at",
             "last_error",
         )
 

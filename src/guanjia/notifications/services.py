@@ -1,17 +1,17 @@
-"""Queue notifications in the caller's transaction (outbox); the worker delivers them."""
+"""Queue notifications in the caller's transaction (outbox); the worker delivers them
+(notifications/delivery.py). Readers mark their in-app notifications read here."""
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from guanjia.core.errors import NotFound
 from guanjia.notifications.models import Notification
 from guanjia.people.models import User
-
-logger = logging.getLogger(__name__)
 
 
 def notification_queue(
@@ -66,19 +66,19 @@ def notify_role(*, ticket: Any, permission: str, kind: str, at: dt.datetime) -> 
     return len(users)
 
 
-def notification_deliver_pending(*, batch: int = 200, now: dt.datetime | None = None) -> int:
-    """Deliver queued notifications (at least once). The delivery backend today writes to the log;
-    SMS and WeCom backends plug in here. Returns how many were delivered."""
-    now = now or timezone.now()
-    pending = list(
-        Notification.objects.filter(delivered_at__isnull=True, attempts__lt=10).order_by("id")[
-            :batch
-        ]
+def notification_read(*, user: User, notification_id: int, now: dt.datetime | None = None) -> None:
+    """Mark one of the user's own notifications read (another's: NotFound, as if it did not
+    exist). Reading twice keeps the first time."""
+    mine = Notification.objects.filter(
+        pk=notification_id, recipient=user, available_at__isnull=False
     )
-    for n in pending:
-        logger.info(
-            "notify %s ticket=%s recipient=%s", n.kind, n.payload.get("number"), n.recipient_id
-        )
-    ids = [n.pk for n in pending]
-    Notification.objects.filter(pk__in=ids).update(delivered_at=now)
-    return len(ids)
+    if not mine.exists():
+        raise NotFound(_("No such notification."), code="not_found")
+    mine.filter(read_at__isnull=True).update(read_at=now or timezone.now())
+
+
+def notification_read_all(*, user: User, now: dt.datetime | None = None) -> int:
+    """Mark every notification the user can see read; returns how many were unread."""
+    return Notification.objects.filter(
+        recipient=user, available_at__isnull=False, read_at__isnull=True
+    ).update(read_at=now or timezone.now())

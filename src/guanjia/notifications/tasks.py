@@ -3,7 +3,7 @@ it can also be enqueued (`notifications_deliver.enqueue()`)."""
 
 from django_tasks import task
 
-from guanjia.notifications.services import notification_deliver_pending
+from guanjia.notifications.delivery import notification_deliver_batch
 
 DELIVER_BATCH = 200
 DELIVER_ROUNDS = 20
@@ -11,11 +11,12 @@ DELIVER_ROUNDS = 20
 
 @task()
 def notifications_deliver() -> int:
-    """Deliver what the outbox holds (at least once). Returns how many were delivered."""
+    """Deliver what the outbox holds (at least once), in rounds of short transactions.
+    Returns how many notifications were delivered."""
     delivered = 0
     for _ in range(DELIVER_ROUNDS):
-        done = notification_deliver_pending(batch=DELIVER_BATCH)
-        delivered += done
-        if done < DELIVER_BATCH:
+        result = notification_deliver_batch(batch=DELIVER_BATCH)
+        delivered += result.delivered
+        if result.claimed < DELIVER_BATCH:
             break
     return delivered
