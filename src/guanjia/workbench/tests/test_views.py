@@ -147,7 +147,7 @@ def test_accept_arrive_photo_resolve(world):
     assert ticket.status == "on_site"
     assert 'value="resolve"' in page and 'capture="environment"' in page
     # Corridor lights need a photo of the finished work: the page says why before refusing.
-    assert "完工照片" in page
+    assert "须上传完工照片" in page
     refused = _text(_post(client, ticket, "resolve"))
     ticket.refresh_from_db()
     assert ticket.status == "on_site" and "请先上传完工照片" in refused
