@@ -151,9 +151,17 @@ def act(request: HttpRequest, number: str) -> HttpResponse:
     """One move of the order, at the version the worker saw. A stale version is no failure: the
     page reloads with the order as it is now and says so."""
     user = _user(request)
-    ticket = _task_or_404(user, number)
-    form = ActionForm(request.POST)
     home_url = reverse("workbench:home")
+    try:
+        ticket = ticket_get(user, number)
+    except NotFound as e:
+        if request.POST.get("action") == "grab":
+            # Grabbing races: the order left the pool (taken by someone else, or withdrawn). Said
+            # alike for every number, so it tells nobody whether an order exists.
+            messages.warning(request, _("This order is no longer in the pool."))
+            return HttpResponseRedirect(home_url)
+        raise Http404 from e
+    form = ActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please check what you entered and try again."))
         return HttpResponseRedirect(_task_url(number))

@@ -188,6 +188,18 @@ def test_grab_from_the_pool_and_refusal_over_the_cap(world):
     assert "请先完成部分工单" in html
 
 
+def test_a_pool_order_grabbed_by_someone_else_first_says_so(world):
+    pool = f.ticket(world.unit, code="personal.home_repair", room="303")
+    rival = f.handler(world.street, "personal.home_repair", username="rival")
+    seen = pool.version
+    ticket_transition(ticket=pool, action="grab", actor=rival)
+    response = _post(_client(world.worker), pool, "grab", version=seen, back="home")
+    assert response.redirect_chain[-1][0] == "/worker/"
+    assert "这张工单已不在抢单池中" in _text(response)
+    pool.refresh_from_db()
+    assert pool.assignee == rival
+
+
 def test_return_needs_a_reason(world):
     ticket = _dispatched(world)
     client = _client(world.worker)
@@ -298,9 +310,18 @@ def test_a_task_page_stays_light(world):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
-def test_pages_render_in_both_languages(world, lang):
+def test_pages_render_in_both_languages_and_name_no_other_host(world, lang):
     ticket = _dispatched(world)
     client = _client(world.worker)
+    _post(client, ticket, "accept")
     headers = {"accept-language": lang}
-    assert client.get("/worker/", headers=headers).status_code == 200
-    assert client.get(f"/worker/t/{ticket.number}/", headers=headers).status_code == 200
+    pages = [
+        client.get("/worker/", headers=headers),
+        client.get(f"/worker/t/{ticket.number}/", headers=headers),
+        client.post(f"/worker/t/{ticket.number}/call", headers=headers),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        assert re.findall(r"(?:https?:)?//[^\s\"'<>)]+", response.content.decode()) == []
+    if lang == "en":
+        assert "My tasks" in pages[0].content.decode()
