@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/home/", core_views.account_home, name="account-home"),
     path("console/", include("guanjia.console.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("notifications/", include("guanjia.notifications.urls")),
     # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.
     path("admin/login/", core_views.admin_login),
     path("admin/", admin.site.urls),

@@ -244,3 +244,18 @@ def test_workers_pages_send_strangers_to_the_sign_in_page(client):
     for url in WORKER_ROUTES.values():
         for response in (client.get(url), client.post(url, {})):
             assert _login_redirect(response, url), url
+
+
+def test_notification_routes_send_strangers_to_the_login(client):
+    """The inbox, the bell and marking read: a stranger is sent to sign in, and nothing else."""
+    names = {route.name for route in _routes()}
+    assert {
+        "notifications:inbox",
+        "notifications:bell",
+        "notifications:read",
+        "notifications:read-all",
+    } <= names
+    for url in ("/notifications/", "/notifications/bell"):
+        assert _login_redirect(client.get(url), url), url
+    for url in ("/notifications/1/read", "/notifications/read-all"):
+        assert _login_redirect(client.post(url), url), url
