@@ -315,6 +315,10 @@ def _entry_context(request: HttpRequest, form: OrderEntryForm, **extra: Any) -> 
             "unit": chosen("unit"),
         },
         "spots": SPOT_SUGGESTIONS,
+        # The caller's panel as the lookup left it (a re-shown form keeps it).
+        "caller": selectors.caller_lookup(request.user, str(form.data.get("phone") or ""))
+        if form.is_bound
+        else None,
         **extra,
     }
 

@@ -259,3 +259,23 @@ def test_notification_routes_send_strangers_to_the_login(client):
         assert _login_redirect(client.get(url), url), url
     for url in ("/notifications/1/read", "/notifications/read-all"):
         assert _login_redirect(client.post(url), url), url
+
+
+# The dispatcher's and operator's console (console/): strangers go to the sign-in page.
+CONSOLE_ROUTES = {
+    "console:queue": ("GET", "/console/"),
+    "console:new": ("GET", "/console/new/"),
+    "console:lookup": ("GET", "/console/new/lookup"),
+    "console:ticket": ("GET", "/console/t/x/"),
+    "console:act": ("POST", "/console/t/x/x/"),
+}
+
+
+def test_console_sends_strangers_to_the_sign_in_page(client):
+    routes = {route.name: route.url for route in _routes()}
+    assert {name: routes.get(name) for name in CONSOLE_ROUTES} == {
+        name: url for name, (_method, url) in CONSOLE_ROUTES.items()
+    }
+    for method, url in CONSOLE_ROUTES.values():
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        assert _login_redirect(response, url), url
