@@ -177,22 +177,23 @@ def _deliver_one(n: Notification, done: set[str], *, robot_first: bool, now: dt.
             delivery_record(notification_id=n.pk, channel=channel, now=now, error=error)
             continue
         delivery_record(notification_id=n.pk, channel=channel, now=now, error=None)
-    attempts = n.attempts + 1
-    with transaction.atomic():
-        if not errors:
-            Notification.objects.filter(pk=n.pk).update(
-                delivered_at=now, attempts=attempts, last_error="", next_attempt_at=None
-            )
-        else:
-            Notification.objects.filter(pk=n.pk).update(
-                attempts=attempts,
-                last_error="; ".join(errors)[:200],
-                next_attempt_at=now + backoff(attempts),
-            )
     if errors:
-        level = logging.ERROR if attempts >= _max_attempts() else logging.WARNING
-        logger.log(level, "notification %s (%s) attempt %s: %s", n.pk, n.kind, attempts, errors)
-    return not errors
+        _failed(n, "; ".join(errors), now)
+        return False
+    Notification.objects.filter(pk=n.pk).update(
+        delivered_at=now, attempts=n.attempts + 1, last_error="", next_attempt_at=None
+    )
+    return True
+
+
+def _failed(n: Notification, error: str, now: dt.datetime) -> None:
+    """Count a failed round and set when to try again (or give up after the last attempt)."""
+    attempts = n.attempts + 1
+    Notification.objects.filter(pk=n.pk).update(
+        attempts=attempts, last_error=error[:200], next_attempt_at=now + backoff(attempts)
+    )
+    level = logging.ERROR if attempts >= _max_attempts() else logging.WARNING
+    logger.log(level, "notification %s (%s) attempt %s: %s", n.pk, n.kind, attempts, error)
 
 
 def notification_deliver_batch(
@@ -222,6 +223,12 @@ def notification_deliver_batch(
     firsts = _robot_firsts(notifications)
     delivered = 0
     for n in notifications:
-        ok = _deliver_one(n, done.get(n.pk, set()), robot_first=n.pk in firsts, now=now)
+        try:
+            ok = _deliver_one(n, done.get(n.pk, set()), robot_first=n.pk in firsts, now=now)
+        except Exception as e:
+            # A notification that cannot even be rendered must not hold up the others.
+            logger.exception("notification %s (%s) could not be delivered", n.pk, n.kind)
+            _failed(n, _error_text(e), now)
+            ok = False
         delivered += int(ok)
     return DeliveryRound(claimed=len(ids), delivered=delivered)

@@ -248,3 +248,22 @@ def test_the_console_backend_masks_phones_and_tracking_links(
 
 def test_locmem_outbox_is_a_list() -> None:
     assert isinstance(LocmemSMS.outbox, list)
+
+
+def test_a_notification_that_cannot_be_rendered_does_not_hold_up_the_others(
+    world: Any, sms: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f.ticket(world.unit, phone=PHONE)
+    real = delivery.notification_text
+
+    def text(n: Notification) -> str:
+        if n.recipient == world.dispatcher:
+            raise ValueError("bad template")
+        return real(n)
+
+    monkeypatch.setattr(delivery, "notification_text", text)
+    notification_deliver_batch()
+    broken = Notification.objects.get(recipient=world.dispatcher)
+    assert broken.delivered_at is None and broken.attempts == 1
+    assert "bad template" in broken.last_error
+    assert Notification.objects.filter(recipient=world.manager, delivered_at__isnull=False)
