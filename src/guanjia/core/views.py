@@ -8,7 +8,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from guanjia.core.forms import LockoutAuthenticationForm
@@ -17,14 +18,6 @@ from guanjia.people import roles
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    # Workers and vendors start from their tasks; roles that see the whole street stay here.
-    if (
-        user.has_perm(roles.HANDLE)
-        and not user.has_perm(roles.VIEW_STREET_TICKETS)
-        and not user.is_superuser
-    ):
-        return redirect("workbench:home")
     return render(request, "core/account_home.html", {})
 
 
@@ -39,6 +32,17 @@ class LoginView(auth_views.LoginView):
     """Django's sign-in page behind the lockout: a locked-out attempt answers 429."""
 
     authentication_form = LockoutAuthenticationForm
+
+    def get_default_redirect_url(self) -> str:
+        """Workers and vendors start from their tasks; every other role from the account page."""
+        user = self.request.user
+        if (
+            user.has_perm(roles.HANDLE)
+            and not user.has_perm(roles.VIEW_STREET_TICKETS)
+            and not user.is_superuser
+        ):
+            return reverse("workbench:home")
+        return super().get_default_redirect_url()
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
