@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.admin import StreetScopedAdmin, ViewerField
-from guanjia.notifications.models import Notification
+from guanjia.notifications.models import Notification, NotificationDelivery
 from guanjia.people.access import AnyUser, phone_for
 
 
@@ -16,8 +16,25 @@ def _phone(user: AnyUser, notification: Notification) -> str:
     return phone_for(user, notification.phone)
 
 
+class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Each channel's attempts: what was sent, when, and the last error."""
+
+    model = NotificationDelivery
+    fields = ("channel", "delivered_at", "attempts", "last_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(StreetScopedAdmin):
+    inlines = (DeliveryInline,)
     list_filter = ("kind", "delivered_at")
     search_fields = ("=ticket__number",)
     list_per_page = 50

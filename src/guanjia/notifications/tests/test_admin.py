@@ -59,3 +59,15 @@ def test_phones_in_the_outbox_are_masked_without_contact_access(world: Any, clie
     html = client.get(LIST).content.decode()
     assert "138****2345" in html
     assert "13812342345" not in html
+
+
+def test_the_outbox_shows_each_channel_of_a_notification(world: Any, client: Client) -> None:
+    from guanjia.notifications.tasks import notifications_deliver
+
+    f.ticket(world.unit)
+    notifications_deliver.call()
+    login(client, f.user("admin", world.street, "root"))
+    notification = Notification.objects.filter(recipient=world.dispatcher).get()
+    url = reverse("admin:notifications_notification_change", args=[notification.pk])
+    html = client.get(url).content.decode()
+    assert "inapp" in html
