@@ -325,3 +325,36 @@ def test_pages_render_in_both_languages_and_name_no_other_host(world, lang):
         assert re.findall(r"(?:https?:)?//[^\s\"'<>)]+", response.content.decode()) == []
     if lang == "en":
         assert "My tasks" in pages[0].content.decode()
+
+
+def test_something_that_is_not_a_photo_is_refused_next_to_the_field(world):
+    ticket = _dispatched(world)
+    client = _client(world.worker)
+    _post(client, ticket, "accept")
+    upload = io.BytesIO(b"<html>not a photo</html>")
+    upload.name = "x.jpg"
+    response = client.post(f"/worker/t/{ticket.number}/photo", {"kind": "after", "photo": upload})
+    assert response.status_code == 200
+    assert "JPEG" in _text(response)
+    assert TicketPhoto.objects.count() == 0
+
+
+def test_the_task_page_costs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    ticket = _dispatched(world)
+    client = _client(world.worker)
+    _post(client, ticket, "accept")
+    ticket.refresh_from_db()
+    for _ in range(3):
+        ticket_photo_add(ticket=ticket, kind="before", upload=_jpeg(), actor=world.worker)
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/worker/t/{ticket.number}/").status_code == 200
+
+
+def test_the_reveal_log_is_read_only_in_the_back_office(world):
+    ticket = _dispatched(world)
+    _client(world.worker).post(f"/worker/t/{ticket.number}/call")
+    admin = f.user("admin", None, "root")
+    client = _client(admin)
+    page = client.get("/admin/workbench/contactreveal/")
+    assert page.status_code == 200 and ticket.number in page.content.decode()
+    assert client.get("/admin/workbench/contactreveal/add/").status_code == 403
