@@ -99,7 +99,7 @@ def test_dispatcher_assigns_a_new_order_with_one_click(
     assert name in page.locator(".staff-timeline").inner_text()
     shot(page, "console-assigned")
 
-    page.click(".crumbs a")
+    page.get_by_role("link", name="← 返回队列").click()
     page.wait_for_url("**/console/")
     assert name in page.locator("table.queue").inner_text()
 

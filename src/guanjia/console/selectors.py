@@ -17,7 +17,7 @@ from guanjia.people.models import Resident, User
 from guanjia.tickets import lifecycle
 from guanjia.tickets.access import ticket_scope
 from guanjia.tickets.escalation import Thresholds, open_deadline
-from guanjia.tickets.models import Ticket, TicketEvent
+from guanjia.tickets.models import Channel, Ticket, TicketEvent
 from guanjia.tickets.selectors import overdue_q
 from guanjia.tickets.sla import Deadlines
 
@@ -98,6 +98,7 @@ def ticket_clock(ticket: Ticket, now: dt.datetime, thresholds: Thresholds) -> Cl
 class QueueRow:
     ticket: Ticket
     clock: Clock
+    age: str
 
 
 def _open_due() -> Case:
@@ -135,7 +136,15 @@ def queue_rows(
     )
     rows = list(qs[: limit + 1])
     thresholds = Thresholds.from_settings()
-    return [QueueRow(t, ticket_clock(t, now, thresholds)) for t in rows[:limit]], len(rows) > limit
+    shown = [
+        QueueRow(
+            t,
+            ticket_clock(t, now, thresholds),
+            _duration(max(0, int((now - t.created_at).total_seconds() // 60))),
+        )
+        for t in rows[:limit]
+    ]
+    return shown, len(rows) > limit
 
 
 @dataclass(frozen=True)
@@ -251,12 +260,22 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
             TimelineEntry(
                 at=e.at,
                 title=lifecycle.action_label(e.type),
-                actor=_who(e.actor) if e.actor_id else _("System"),
+                actor=_who(e.actor) if e.actor_id else _event_source(e),
                 detail=" · ".join(str(x) for x in parts),
                 system=e.actor_id is None,
             )
         )
     return entries
+
+
+def _event_source(e: TicketEvent) -> str:
+    """Who made a move without an account: the channel an order came in by, else the system."""
+    channel = e.payload.get("channel") if e.type == "create" else None
+    if channel in Channel.values:
+        return str(Channel(channel).label)
+    if e.payload.get("by") == lifecycle.REPORTER:
+        return _("the resident")
+    return _("System")
 
 
 def warning_label(code: str) -> str:
