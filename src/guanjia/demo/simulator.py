@@ -29,6 +29,7 @@ from guanjia.demo import texts
 from guanjia.sla.calendar import ALWAYS, Calendar
 from guanjia.tickets import lifecycle
 from guanjia.tickets.lifecycle import move_target
+from guanjia.tickets.services import RESIDENT_HEARS
 from guanjia.tickets.sla import Deadlines, deadlines_from, deadlines_resume
 
 MINUTE = dt.timedelta(minutes=1)
@@ -1586,7 +1587,7 @@ class Player:
                 self.notifications.append(
                     NotificationRow(t.index, f"ticket_{action}", at, recipient=t.assignee)
                 )
-        if action in {"dispatch", "grab", "arrive", "resolve", "cancel", "merge", "close"}:
+        if action in RESIDENT_HEARS:
             phones = [t.order.phone] if t.order.phone else []
             phones += [p for p in t.followers if p not in phones]
             for phone in phones:

@@ -6,9 +6,10 @@ ladder (`ticket_warn`, `ticket_overdue`, `ticket_remind`, `ticket_supervise`) an
 (`life_safety_page`). Texts are rendered when delivered or shown, in the site's language for SMS,
 e-mail and the group robot, in the reader's own on the inbox page.
 
-Residents hear only when someone takes their order (accept: `resident_grab`), arrives, and
-resolves it (with the rating link), or when it is cancelled or merged; `resident_dispatch` and
-`resident_close` say nothing (no channel). Texts carry no resident's name or phone: the group
+Residents hear only when someone takes their order (`resident_accept`, or `resident_grab`),
+arrives, and resolves it (with the rating link), or when it is cancelled or merged (the moves in
+tickets.services.RESIDENT_HEARS); `resident_dispatch` and `resident_close` are no longer queued
+and stay silent for rows written before. Texts carry no resident's name or phone: the group
 robot posts to a chat, and SMS and e-mail leave the building.
 """
 

@@ -678,6 +678,11 @@ _HANDLERS = {
 }
 
 
+# The moves a reporter (and followers) hear about: the order taken, the handler on site, the work
+# done (with the rating link), and the order withdrawn or merged (DESIGN: accept, arrive, resolve).
+RESIDENT_HEARS = frozenset({"grab", "accept", "arrive", "resolve", "cancel", "merge"})
+
+
 def _notify(
     t: Ticket,
     action: str,
@@ -701,7 +706,7 @@ def _notify(
         action in {"reopen", "rate"} and target == lifecycle.DISPATCHED
     ):
         notification_queue(ticket=t, recipient=t.assignee, kind=f"ticket_{action}", at=now)
-    if action in {"dispatch", "grab", "arrive", "resolve", "cancel", "merge", "close"}:
+    if action in RESIDENT_HEARS:
         for phone in _reporter_phones(t):
             notification_queue(ticket=t, phone=phone, kind=f"resident_{action}", at=now)
     if action == "return":

@@ -44,6 +44,7 @@ def test_phones_in_the_outbox_are_masked_without_contact_access(world: Any, clie
     ticket_transition(
         ticket=dispatched, action="dispatch", actor=world.dispatcher, assignee=world.worker
     )
+    ticket_transition(ticket=dispatched, action="accept", actor=world.worker)
     assert Notification.objects.filter(phone="13812342345").exists()
     group = Group.objects.create(name="outbox-reader")
     group.permissions.add(

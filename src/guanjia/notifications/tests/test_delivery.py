@@ -37,14 +37,13 @@ def test_the_resident_hears_at_accept_arrive_and_resolve_only(world: Any, sms: l
     ticket_transition(ticket=ticket, action="resolve", actor=world.worker)
     notifications_deliver.call()
     texts = [text for phone, text, _ref in sms if phone == PHONE]
-    # resident_dispatch says nothing (tickets/services queues no resident_accept: see texts.py).
-    assert len(texts) == 2, texts
-    assert "已到达现场" in texts[0]
+    assert len(texts) == 3, texts
+    assert "已接单" in texts[0]
+    assert "已到达现场" in texts[1]
     ticket.refresh_from_db()
-    assert f"/t/{ticket.tracking_token}" in texts[1] and "评价" in texts[1]
+    assert f"/t/{ticket.tracking_token}" in texts[2] and "评价" in texts[2]
     assert not Notification.objects.filter(delivered_at__isnull=True).exists()
-    silent = Notification.objects.get(kind="resident_dispatch")
-    assert not NotificationDelivery.objects.filter(notification=silent).exists()
+    assert not Notification.objects.filter(kind="resident_dispatch").exists()
 
 
 def test_a_grab_tells_the_resident_who_comes_and_when(world: Any, sms: list[Any]) -> None:
@@ -116,6 +115,8 @@ def test_a_failed_channel_is_retried_with_backoff_and_sent_once(world: Any, flak
         ticket=ticket, action="dispatch", actor=world.dispatcher, assignee=world.worker
     )
     ticket_transition(ticket=ticket, action="accept", actor=world.worker)
+    # Deliver what is pending before the arrival, so the arrival's text meets the failure.
+    Notification.objects.update(delivered_at=timezone.now())
     ticket_transition(ticket=ticket, action="arrive", actor=world.worker)
     n = Notification.objects.get(kind="resident_arrive")
     now = timezone.now()

@@ -289,8 +289,7 @@ def test_dispatch_sends_the_order_to_the_worker(world: World) -> None:
     assert t.events.last().payload == {"assignee": "worker"}  # type: ignore[union-attr]
     assert kinds(t, kind__in=["ticket_dispatch", "resident_dispatch"]) == [
         ("ticket_dispatch", "worker"),
-        ("resident_dispatch", "13812342345"),
-    ]
+    ]  # the resident hears when the handler accepts, not at dispatch
 
 
 def test_the_system_may_dispatch(world: World) -> None:
@@ -820,10 +819,11 @@ def test_merge_cancels_the_duplicate_and_its_reporters_follow_the_original(
     ]
     # From now on the followers hear about the original too.
     move(original, "dispatch", world.dispatcher, assignee=world.worker, now=at(11))
-    assert sorted(kinds(original, kind="resident_dispatch")) == [
-        ("resident_dispatch", "13700003333"),
-        ("resident_dispatch", "13800002222"),
-        ("resident_dispatch", "13900001111"),
+    move(original, "accept", world.worker, now=at(12))
+    assert sorted(kinds(original, kind="resident_accept")) == [
+        ("resident_accept", "13700003333"),
+        ("resident_accept", "13800002222"),
+        ("resident_accept", "13900001111"),
     ]
 
 
