@@ -30,6 +30,7 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(min_value=1, max_value=MAX_ID)
     assignee = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     reason = forms.CharField(required=False, max_length=500)
+    note = forms.CharField(required=False, max_length=500)
     original = forms.CharField(required=False, max_length=60)
     deadline = forms.DateTimeField(
         required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]

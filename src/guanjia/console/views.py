@@ -49,7 +49,18 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "extend": (roles.EXTEND,),
     "reopen": (roles.DISPATCH, roles.CALLBACK),
     "rate": (roles.CALLBACK,),
+    # A consultation is answered at the desk: the dispatcher or operator it was sent to accepts
+    # and resolves it here (no permission beyond being its handler; the table checks that).
+    "accept": (),
+    "arrive": (),
+    "resolve": (),
 }
+
+
+def _may(user: Any, ticket: Ticket, perms: tuple[str, ...]) -> bool:
+    if not perms:
+        return ticket.assignee_id is not None and ticket.assignee_id == user.pk
+    return any(user.has_perm(p) for p in perms)
 
 
 def console_view(permission: str) -> Callable[[Callable[..., HttpResponse]], Any]:
@@ -124,7 +135,7 @@ def _allowed_actions(ticket: Ticket, user: Any) -> list[str]:
     caps = ticket_capacities(user, ticket)
     allowed = []
     for action, perms in ACTION_PERMISSIONS.items():
-        if not any(user.has_perm(p) for p in perms):
+        if not _may(user, ticket, perms):
             continue
         try:
             lifecycle.move_target(
@@ -187,6 +198,9 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
             ("service", _("Service")),
         ],
         "stars": range(5, 0, -1),
+        "own_actions": [
+            (a, lifecycle.action_label(a)) for a in ("accept", "arrive", "resolve") if a in actions
+        ],
         "reason_actions": [
             (a, lifecycle.action_label(a), lifecycle.MOVES[a].needs_reason)
             for a in ("pause", "resume", "extend", "reopen", "cancel")
@@ -198,7 +212,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
 def _transition_kwargs(
     request: HttpRequest, action: str, t: Ticket, data: dict[str, Any]
 ) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"reason": data["reason"] or ""}
+    kwargs: dict[str, Any] = {"reason": data["reason"] or "", "note": data["note"] or ""}
     if action in ("dispatch", "transfer"):
         kwargs["assignee"] = (
             User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
@@ -235,7 +249,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if perms is None:
         raise Http404
     t = _ticket_or_404(request, number)
-    if not any(request.user.has_perm(p) for p in perms):
+    if not _may(request.user, t, perms):
         raise PermissionDenied
     page = reverse("console:ticket", args=[t.number])
     form = ActionForm(request.POST)
