@@ -1,6 +1,7 @@
 """The dispatcher's and hotline operator's console: one live queue, the order page with its
 actions, and order entry on a caller's behalf. Thin: selectors read, ticket services write."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -36,6 +37,8 @@ from guanjia.tickets.selectors import (
     ticket_possible_duplicates,
 )
 from guanjia.tickets.services import Rating, ticket_transition
+
+security_log = logging.getLogger("guanjia.security")
 
 REFRESH_SECONDS = 20
 # The moves a console offers, and the permission each needs before the lifecycle table is asked.
@@ -160,6 +163,11 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
     t = _ticket_or_404(request, number)
     now = timezone.now()
     detail = ticket_detail_of(t)
+    if t.contact_phone and contact_visible(request.user):
+        # The page shows the full number (the role has contact access): say who saw whose.
+        security_log.info(
+            "contact shown user=%s ticket=%s page=console", request.user.get_username(), t.number
+        )
     actions = _allowed_actions(t, request.user)
     suggestions: list[Any] = []
     handlers: list[User] = []

@@ -447,3 +447,12 @@ def test_the_manager_dispatches_and_extends(world):
     _post(c, t, "extend", deadline=new.strftime("%Y-%m-%dT%H:%M"), reason="等配件")
     t.refresh_from_db()
     assert t.resolve_due.astimezone().strftime("%Y-%m-%dT%H:%M") == new.strftime("%Y-%m-%dT%H:%M")
+
+
+def test_showing_the_full_number_is_logged(world, caplog):
+    t = _order(world)
+    with caplog.at_level("INFO", logger="guanjia.security"):
+        _client(world.dispatcher).get(f"/console/t/{t.number}/")
+    lines = [r.getMessage() for r in caplog.records if r.name == "guanjia.security"]
+    assert any(f"ticket={t.number}" in line and "user=dispatcher" in line for line in lines)
+    assert not any("13812342345" in line for line in lines)
