@@ -5,7 +5,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.catalog.models import ServiceCategory
@@ -55,12 +57,8 @@ class OrderEntryForm(PlaceForm):
     contact_name = forms.CharField(
         label=gettext_lazy("Contact name"), required=False, max_length=50
     )
-    category = forms.ModelChoiceField(
-        label=gettext_lazy("Service"),
-        queryset=ServiceCategory.objects.filter(active=True).order_by("sort_order", "code"),
-        to_field_name="code",
-        empty_label=gettext_lazy("Choose…"),
-    )
+    # Typed, with the catalog as suggestions (a datalist): 楼道 finds 楼道灯/公共照明.
+    category = forms.CharField(label=gettext_lazy("Service"), max_length=100)
     description = forms.CharField(
         label=gettext_lazy("What is wrong?"),
         max_length=2000,
@@ -75,6 +73,19 @@ class OrderEntryForm(PlaceForm):
     # The duplicates shown were for this place and service: a second submit with the same
     # key saves anyway; a changed place or service is checked again.
     confirm = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def clean_category(self) -> ServiceCategory:
+        """The service typed: its code, its name (Chinese or English), or the one active service
+        whose name contains what was typed."""
+        text = (self.cleaned_data.get("category") or "").strip()
+        active = ServiceCategory.objects.filter(active=True)
+        found = active.filter(Q(code=text) | Q(name=text) | Q(name_en__iexact=text)).first()
+        if found is None and text:
+            matches = list(active.filter(Q(name__icontains=text) | Q(name_en__icontains=text))[:2])
+            found = matches[0] if len(matches) == 1 else None
+        if found is None:
+            raise forms.ValidationError(_("Choose a service from the list."))
+        return found
 
     def duplicate_key(self) -> str:
         data: dict[str, Any] = self.cleaned_data

@@ -337,6 +337,7 @@ def _entry_context(request: HttpRequest, form: OrderEntryForm, **extra: Any) -> 
             "unit": chosen("unit"),
         },
         "spots": SPOT_SUGGESTIONS,
+        "categories": catalog_active(),
         # The caller's panel as the lookup left it (a re-shown form keeps it).
         "caller": selectors.caller_lookup(request.user, str(form.data.get("phone") or ""))
         if form.is_bound

@@ -456,3 +456,17 @@ def test_showing_the_full_number_is_logged(world, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "guanjia.security"]
     assert any(f"ticket={t.number}" in line and "user=dispatcher" in line for line in lines)
     assert not any("13812342345" in line for line in lines)
+
+
+def test_the_service_is_typed_by_code_name_or_part_of_its_name(world):
+    c = _client(world.operator)
+    for typed in ("repair.corridor_light", "楼道灯/公共照明", "楼道灯"):
+        response = c.post("/console/new/", _entry(world, category=typed, confirm="skip"))
+        form = response.context["form"] if response.status_code == 200 else None
+        assert response.status_code in (200, 302), typed
+        if form is not None:  # duplicates shown: the service was understood
+            assert "category" not in form.errors, typed
+    unknown = c.post("/console/new/", _entry(world, category="楼道"))  # several services match
+    assert "category" in unknown.context["form"].errors
+    page = c.get("/console/new/").content.decode()
+    assert '<datalist id="categories">' in page and 'list="categories"' in page
