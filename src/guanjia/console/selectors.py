@@ -254,6 +254,8 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
                 _("warned: %(warnings)s")
                 % {"warnings": "、".join(str(_WARNINGS.get(w, w)) for w in p["warnings"])}
             )
+        if e.type == "create" and e.actor_id and p.get("channel") in Channel.values:
+            parts.append(str(Channel(p["channel"]).label))
         if e.note:
             parts.append(e.note)
         entries.append(
