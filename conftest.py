@@ -1,16 +1,14 @@
 """Shared pytest fixtures: a street with a place, and one account per role."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from django.test.utils import override_settings
 
 from guanjia.catalog.defaults import catalog_install_defaults
 from guanjia.catalog.models import ServiceCategory
-from guanjia.org.models import Street, Unit
-from guanjia.people.models import User
 from guanjia.testing import factories as f
+from guanjia.testing.factories import World
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -18,20 +16,6 @@ def _fast_password_hashing() -> Iterator[None]:
     """PBKDF2 costs ~0.3 s per account; tests need passwords, not key stretching."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
-
-
-@dataclass
-class World:
-    street: Street
-    unit: Unit
-    other_street: Street
-    other_unit: Unit
-    dispatcher: User
-    operator: User
-    manager: User
-    worker: User
-    other_worker: User
-    resident: User
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """factory_boy factories for tests (and benchmarks). Build data; assert behaviour elsewhere."""
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 import factory
@@ -12,6 +13,23 @@ from guanjia.tickets.models import Ticket
 from guanjia.tickets.services import ticket_create
 
 PASSWORD = "test-pass-123"  # noqa: S105 - test accounts only
+
+
+@dataclass
+class World:
+    """What the `world` fixture (conftest.py) builds: a street with a place, one account per role,
+    and a second street to prove scoping."""
+
+    street: Street
+    unit: Unit
+    other_street: Street
+    other_unit: Unit
+    dispatcher: User
+    operator: User
+    manager: User
+    worker: User
+    other_worker: User
+    resident: User
 
 
 class StreetFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from guanjia.testing import factories as f
 from guanjia.testing.api import Api
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 
 def test_services_list_active_ones_with_attributes(world: World) -> None:

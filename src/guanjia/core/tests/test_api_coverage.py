@@ -26,7 +26,7 @@ from guanjia.tickets.photos import ticket_photo_add
 from guanjia.tickets.services import ticket_transition
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 
 @dataclass

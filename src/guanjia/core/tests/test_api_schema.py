@@ -32,7 +32,7 @@ from guanjia.tickets.services import ticket_transition
 from guanjia.tickets.tests.moves import T0
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 MAX_EXAMPLES = 20
 

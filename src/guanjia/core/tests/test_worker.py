@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import World
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -23,6 +22,7 @@ from guanjia.core.worker import GuanjiaWorker, PeriodicJob, Ticker
 from guanjia.notifications.models import Notification
 from guanjia.notifications.tasks import notifications_deliver
 from guanjia.testing import factories as f
+from guanjia.testing.factories import World
 from guanjia.tickets.models import Ticket
 from guanjia.tickets.services import ticket_transition
 

@@ -14,8 +14,9 @@ from guanjia.org.models import Building, Compound, Unit
 from guanjia.people.apikeys import apikey_create
 
 if TYPE_CHECKING:
-    from conftest import World
     from django.http import HttpResponse
+
+    from guanjia.testing.factories import World
 
 JURISDICTION = "shuanggang"
 

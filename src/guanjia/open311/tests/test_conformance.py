@@ -22,7 +22,7 @@ from guanjia.tickets.models import PhotoKind, Ticket, TicketPhoto
 from guanjia.tickets.services import ticket_transition
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

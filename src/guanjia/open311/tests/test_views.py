@@ -17,7 +17,7 @@ from guanjia.tickets.models import Ticket, TicketEvent
 from guanjia.tickets.services import ticket_transition
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from guanjia.testing import factories as f
 from guanjia.testing.api import Api
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 
 def test_compounds_of_the_callers_street_page_by_cursor(world: World) -> None:

@@ -13,7 +13,7 @@ from guanjia.testing.api import Api
 from guanjia.tickets.services import ticket_transition
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 
 def test_me_tells_roles_street_and_permissions(world: World) -> None:

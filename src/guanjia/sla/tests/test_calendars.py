@@ -17,7 +17,7 @@ from guanjia.testing import factories as f
 from guanjia.tickets.tests.moves import move
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from guanjia.tickets.models import Ticket, TicketEvent
 from guanjia.tickets.services import ticket_transition
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 PROBLEM = "application/problem+json"
 

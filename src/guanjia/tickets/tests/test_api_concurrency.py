@@ -18,7 +18,7 @@ from guanjia.tickets.models import Ticket, TicketEvent
 from guanjia.tickets.tests.test_api import order
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 ROUNDS = 5
 

@@ -13,7 +13,7 @@ from guanjia.tickets.attributes import attributes_clean
 from guanjia.tickets.tests.moves import T0
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 KINDS = [
     {"code": "floor", "datatype": "number", "description": "楼层"},

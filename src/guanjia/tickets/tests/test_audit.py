@@ -19,7 +19,7 @@ from guanjia.tickets.services import ticket_transition
 from guanjia.tickets.tests.moves import T0
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 
 def _ticket_with_events(world: World) -> Ticket:

@@ -14,7 +14,7 @@ from guanjia.tickets.services import Rating, ticket_autoclose_sweep
 from guanjia.tickets.tests.moves import T0, advance, at, move
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 pytestmark = pytest.mark.django_db
 

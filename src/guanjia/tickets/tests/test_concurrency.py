@@ -26,7 +26,7 @@ from guanjia.tickets.services import ticket_create, ticket_transition
 from guanjia.tickets.tests.moves import T0, at, refused
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 ROUNDS = 10
 

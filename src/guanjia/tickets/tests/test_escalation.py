@@ -20,7 +20,7 @@ from guanjia.tickets.tasks import tickets_escalate
 from guanjia.tickets.tests.moves import T0, advance, at, move
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 # Corridor light: accept 10, arrive 30, resolve 120 minutes, 24×7.
 WINDOWS = esc.Windows(accept=10, arrive=30, resolve=120)

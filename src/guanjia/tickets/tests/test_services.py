@@ -24,7 +24,7 @@ from guanjia.tickets.services import Rating, ticket_create, ticket_transition
 from guanjia.tickets.tests.moves import T0, advance, after_photo, at, move, refused
 
 if TYPE_CHECKING:
-    from conftest import World
+    from guanjia.testing.factories import World
 
 pytestmark = pytest.mark.django_db
 
