@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "guanjia.resident",
     "guanjia.console",
     "guanjia.workbench",
+    "guanjia.dashboard",
 ]
 
 MIDDLEWARE = [

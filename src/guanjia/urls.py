@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/home/", core_views.account_home, name="account-home"),
     path("console/", include("guanjia.console.urls")),
+    path("dashboard/", include("guanjia.dashboard.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("notifications/", include("guanjia.notifications.urls")),
     # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.

@@ -279,3 +279,14 @@ def test_console_sends_strangers_to_the_sign_in_page(client):
     for method, url in CONSOLE_ROUTES.values():
         response = client.get(url) if method == "GET" else client.post(url, {})
         assert _login_redirect(response, url), url
+
+
+# The manager's dashboard (dashboard/): strangers go to the sign-in page.
+DASHBOARD_ROUTES = {"dashboard:index": "/dashboard/"}
+
+
+def test_dashboard_sends_strangers_to_the_sign_in_page(client):
+    routes = {route.name: route.url for route in _routes()}
+    assert {name: routes.get(name) for name in DASHBOARD_ROUTES} == DASHBOARD_ROUTES
+    for url in DASHBOARD_ROUTES.values():
+        assert _login_redirect(client.get(url), url), url
