@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from guanjia.dashboard.selectors import DayCount
 
 WIDTH, HEIGHT = 760, 220
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 36, 22, 12, 28
 
 
 @dataclass(frozen=True)
