@@ -276,6 +276,35 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
         follow_up="none",
         keywords="咨询,表扬",
     ),
+    # Department matters: assigned by a leader (交办) or split from one composite request (一件事);
+    # residents never order them (catalog.models.ORDERABLE). No site visit, working days.
+    _c(
+        "assignment.matter",
+        "交办事项",
+        "Assigned matter",
+        "government",
+        "low",
+        # 签收 within 4 working hours, 办结 within 5 working days (7.5 working hours a day).
+        (240, 0, 2250),
+        handler="department",
+        site_visit=False,
+        calendar="working",
+        follow_up="none",
+        keywords="交办,督办",
+    ),
+    _c(
+        "composite.task",
+        "一件事",
+        "Composite request",
+        "government",
+        "low",
+        (240, 0, 2250),
+        handler="department",
+        site_visit=False,
+        calendar="working",
+        follow_up="none",
+        keywords="一件事,联办",
+    ),
 ]
 
 

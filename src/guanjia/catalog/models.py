@@ -14,6 +14,7 @@ class ServiceGroup(models.TextChoices):
     CARE = "care", _("Elder and child care taken care of")
     HOME_REPAIR = "home_repair", _("Small repairs taken care of")
     OTHER = "other", _("Other")
+    GOVERNMENT = "government", _("Department matters")  # 交办 and 一件事, not shown to residents
 
 
 class Frequency(models.TextChoices):
@@ -31,6 +32,12 @@ class HandlerKind(models.TextChoices):
     STAFF = "staff", _("Dedicated staff")
     VENDOR = "vendor", _("Contracted vendor")
     DESK = "desk", _("Service desk")  # answered by the dispatcher/operator, no site visit
+    # A government department (交办, 一件事): assigned by a leader, never ordered by residents.
+    DEPARTMENT = "department", _("Department")
+
+
+# Categories residents (forms, hotline, Open311) may order: not the departments' matters.
+ORDERABLE = ~models.Q(handler_kind=HandlerKind.DEPARTMENT)
 
 
 class FollowUp(models.TextChoices):

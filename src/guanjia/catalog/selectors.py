@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from guanjia.catalog.models import ServiceCategory, ServiceGroup
+from guanjia.catalog.models import ORDERABLE, ServiceCategory, ServiceGroup
 
 
 @dataclass
@@ -15,7 +15,8 @@ class CatalogGroup:
 def catalog_for_residents() -> list[CatalogGroup]:
     """Active services grouped as residents know them (三有 first, then 三管), common ones first."""
     by_group: dict[str, list[ServiceCategory]] = {}
-    for category in ServiceCategory.objects.filter(active=True).order_by("sort_order", "code"):
+    orderable = ServiceCategory.objects.filter(ORDERABLE, active=True)
+    for category in orderable.order_by("sort_order", "code"):
         by_group.setdefault(category.group, []).append(category)
     return [
         CatalogGroup(code=g.value, label=str(g.label), categories=by_group[g.value])
@@ -29,5 +30,8 @@ def category_by_code(code: str) -> ServiceCategory | None:
 
 
 def catalog_active() -> list[ServiceCategory]:
-    """Every active service in catalog order (the catalog is small: one query, no paging)."""
-    return list(ServiceCategory.objects.filter(active=True).order_by("sort_order", "code"))
+    """Every active service residents may order, in catalog order (the catalog is small: one
+    query, no paging)."""
+    return list(
+        ServiceCategory.objects.filter(ORDERABLE, active=True).order_by("sort_order", "code")
+    )

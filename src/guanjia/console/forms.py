@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanjia.catalog.models import ServiceCategory
+from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.resident.forms import PlaceForm
 from guanjia.tickets.models import Channel
 
@@ -78,7 +78,7 @@ class OrderEntryForm(PlaceForm):
         """The service typed: its code, its name (Chinese or English), or the one active service
         whose name contains what was typed."""
         text = (self.cleaned_data.get("category") or "").strip()
-        active = ServiceCategory.objects.filter(active=True)
+        active = ServiceCategory.objects.filter(ORDERABLE, active=True)
         found = active.filter(Q(code=text) | Q(name=text) | Q(name_en__iexact=text)).first()
         if found is None and text:
             matches = list(active.filter(Q(name__icontains=text) | Q(name_en__icontains=text))[:2])

@@ -43,7 +43,7 @@ def _warning_message(code: str, c: engine.CandidateIn, ticket: Ticket) -> str:
         return _("%(name)s is not on duty now.") % {"name": c.name}
     return _("%(name)s does not usually serve %(compound)s.") % {
         "name": c.name,
-        "compound": ticket.compound.name,
+        "compound": ticket.compound.name if ticket.compound is not None else "",
     }
 
 

@@ -53,8 +53,8 @@ def dispatch_order_in(ticket: Ticket) -> engine.OrderIn:
         handler_kind=c.handler_kind,
         frequency=c.frequency,
         compound_id=ticket.compound_id,
-        latitude=_float(ticket.compound.latitude),
-        longitude=_float(ticket.compound.longitude),
+        latitude=_float(ticket.compound.latitude if ticket.compound else None),
+        longitude=_float(ticket.compound.longitude if ticket.compound else None),
         urgent=ticket.urgent,
         life_safety=c.life_safety,
     )

@@ -243,7 +243,12 @@ def notification_facts(n: Notification) -> Facts:
         return Facts(number, "", "", "", "", "", "", "")
     category = t.category
     name = category.name_en if translation.get_language() == "en" and category.name_en else None
-    place = t.compound.name + (t.building.name if t.building_id else "") + (t.spot or "")
+    # A department matter (交办) may name no compound.
+    place = (
+        (t.compound.name if t.compound_id else "")
+        + (t.building.name if t.building_id else "")
+        + (t.spot or "")
+    )
     return Facts(
         number=t.number,
         category=name or category.name,

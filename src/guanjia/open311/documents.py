@@ -122,8 +122,9 @@ def request_document(ticket: Ticket) -> dict[str, Any]:
     """One request as the public sees it (see the module docstring for what is left out)."""
     personal = ticket.category.group in _PERSONAL_GROUPS
     compound = ticket.compound
-    address = compound.name
-    address_id = str(compound.pk)
+    # Department matters are not published (open311/selectors.py); be safe if one slips through.
+    address = compound.name if compound is not None else ""
+    address_id = str(compound.pk) if compound is not None else ""
     if not personal and ticket.building is not None:
         address += ticket.building.name
         address_id += f"/{ticket.building_id}"
@@ -145,8 +146,8 @@ def request_document(ticket: Ticket) -> dict[str, Any]:
         "address": address,
         "address_id": address_id,
         "zipcode": None,
-        "lat": _coordinate(compound.latitude),
-        "long": _coordinate(compound.longitude),
+        "lat": _coordinate(compound.latitude if compound is not None else None),
+        "long": _coordinate(compound.longitude if compound is not None else None),
         "media_url": getattr(ticket, "open311_media_url", None) or None,
     }
 

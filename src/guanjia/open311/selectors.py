@@ -13,11 +13,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.catalog.models import ServiceCategory
+from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.core.errors import InvalidInput, NotFound
 from guanjia.org.models import Street
 from guanjia.tickets import lifecycle
-from guanjia.tickets.models import OPEN_STATUSES, Ticket
+from guanjia.tickets.models import OPEN_STATUSES, Channel, Ticket
 
 MAX_RANGE = dt.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
@@ -57,7 +57,7 @@ def street_for_jurisdiction(jurisdiction_id: str | None) -> Street:
 
 
 def services_active() -> QuerySet[ServiceCategory]:
-    return ServiceCategory.objects.filter(active=True).order_by("sort_order", "code")
+    return ServiceCategory.objects.filter(ORDERABLE, active=True).order_by("sort_order", "code")
 
 
 def service_get(code: str) -> ServiceCategory:
@@ -75,7 +75,9 @@ def _requests_base(street: Street) -> QuerySet[Ticket]:
     # One query for a whole page: the places and the category by join, the media link and a
     # merged order's original by annotation; nothing is fetched per row.
     return (
+        # Department matters (交办, 一件事) are the government's own work, not public requests.
         Ticket.objects.filter(street=street)
+        .exclude(channel=Channel.ASSIGNMENT)
         .select_related("street", "category", "compound", "building", "unit")
         .annotate(
             open311_media_url=F("open311__media_url"),

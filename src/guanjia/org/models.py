@@ -4,6 +4,7 @@ Every row below Street carries `street` (the tenant key) so that lists filter an
 scale, distribute by street without joins.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -149,3 +150,34 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DepartmentMember(models.Model):
+    """A user working in a department. The head (负责人) receives the matters assigned to it.
+
+    Membership says who belongs where; what a member may handle still comes from their
+    StaffProfile skills (the department categories), as for any handler.
+    """
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="department_memberships"
+    )
+    is_head = models.BooleanField(_("head of department"), default=False)
+
+    class Meta:
+        verbose_name = _("department member")
+        verbose_name_plural = _("department members")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "user"], name="department_member_unique"),
+            # One head per department: matters go to exactly one person.
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=models.Q(is_head=True),
+                name="department_one_head",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department}: {self.user}"

@@ -16,6 +16,7 @@ HANDLE = "tickets.handle_ticket"  # accept, arrive, resolve, return, grab
 CALLBACK = "tickets.callback_ticket"  # record ratings from a call-back (回访), reopen
 EXTEND = "tickets.extend_ticket"  # approve a new deadline (延期)
 CREATE_FOR_OTHERS = "tickets.create_for_others"  # take orders on a caller's behalf
+ASSIGN_MATTER = "tickets.assign_matter"  # assign matters to departments (交办, 一件事)
 
 ROLE_LABELS = {
     "resident": _("Resident"),
@@ -24,6 +25,7 @@ ROLE_LABELS = {
     "worker": _("Worker"),
     "vendor": _("Vendor"),
     "manager": _("Manager"),
+    "department": _("Department member"),
     "admin": _("Administrator"),
 }
 
@@ -61,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     "worker": [HANDLE, "tickets.view_ticket", "tickets.view_ticketevent"],
     "vendor": [HANDLE, "tickets.view_ticket", "tickets.view_ticketevent"],
+    # Handles the department's matters assigned to them, like a worker handles orders.
+    "department": [HANDLE, "tickets.view_ticket", "tickets.view_ticketevent"],
     "manager": [
         VIEW_STREET_TICKETS,
         VIEW_CONTACT,
@@ -68,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         CALLBACK,
         EXTEND,
         CREATE_FOR_OTHERS,
+        ASSIGN_MATTER,
         *_ADMIN_VIEW,
         "catalog.change_servicecategory",
         "people.view_staffprofile",
@@ -94,7 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 # Roles whose members sign in to the back office (Django admin).
-STAFF_ROLES = {"operator", "dispatcher", "worker", "vendor", "manager", "admin"}
+STAFF_ROLES = {"operator", "dispatcher", "worker", "vendor", "department", "manager", "admin"}
 
 
 def roles_ensure_defaults(sender: Any = None, **kwargs: Any) -> None:

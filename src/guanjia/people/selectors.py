@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from guanjia.catalog.models import ServiceCategory
+from guanjia.org.models import Department, DepartmentMember, Street
 from guanjia.people.access import AnyUser, user_street_filter
 from guanjia.people.models import ApiKey, StaffProfile, User
 
@@ -125,3 +126,17 @@ def own_phone(user: User) -> str:
     if resident is not None and resident.phone:
         return str(resident.phone)
     return user.phone
+
+
+def department_head(department: Department) -> User | None:
+    """The head of `department` (who receives its matters), if it has an active one."""
+    member = (
+        DepartmentMember.objects.filter(department=department, is_head=True, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    return member.user if member is not None else None
+
+
+def department_by_name(street: Street, name: str) -> Department | None:
+    return Department.objects.filter(street=street, name=name).first()

@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from guanjia.catalog.models import HandlerKind, ServiceCategory
 from guanjia.core.errors import InvalidInput
 from guanjia.core.phones import phone_normalize
-from guanjia.org.models import Street
+from guanjia.org.models import Department, DepartmentMember, Street
 from guanjia.people import roles
 from guanjia.people.models import StaffProfile, User
 
@@ -130,3 +131,51 @@ def _username_taken(username: str) -> InvalidInput:
         code="username_taken",
         field="username",
     )
+
+
+@transaction.atomic
+def department_member_add(
+    *, department: Department, user: User, is_head: bool = False
+) -> DepartmentMember:
+    """Make `user` a member (or the head) of `department`, able to handle its matters.
+
+    A member handles department matters as a worker handles orders: through a StaffProfile in the
+    department's street whose skills include every department category (handler_kind
+    department), so dispatch checks them like anyone else. The user joins the `department` role
+    group when it exists. A department has one head: naming a new head demotes the old one.
+    Safe to repeat.
+    """
+    if user.street_id not in (None, department.street_id):
+        raise InvalidInput(
+            _("%(name)s works in another street.") % {"name": user},
+            code="other_street",
+            field="user",
+        )
+    profile, _created = StaffProfile.objects.get_or_create(
+        user=user, defaults={"street_id": department.street_id}
+    )
+    if profile.street_id != department.street_id or profile.vendor_id is not None:
+        raise InvalidInput(
+            _("%(name)s cannot handle this department's matters.") % {"name": user},
+            code="other_street",
+            field="user",
+        )
+    profile.skills.add(
+        *ServiceCategory.objects.filter(handler_kind=HandlerKind.DEPARTMENT, active=True)
+    )
+    group = Group.objects.filter(name="department").first()
+    if group is not None:
+        user.groups.add(group)
+    if is_head:
+        DepartmentMember.objects.filter(department=department, is_head=True).exclude(
+            user=user
+        ).update(is_head=False)
+    member, created = DepartmentMember.objects.get_or_create(
+        department=department,
+        user=user,
+        defaults={"street_id": department.street_id, "is_head": is_head},
+    )
+    if not created and is_head and not member.is_head:
+        member.is_head = True
+        member.save(update_fields=["is_head"])
+    return member

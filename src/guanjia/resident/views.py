@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from guanjia.catalog.models import Frequency, ServiceCategory, ServiceGroup
+from guanjia.catalog.models import ORDERABLE, Frequency, ServiceCategory, ServiceGroup
 from guanjia.catalog.selectors import catalog_for_residents
 from guanjia.core.client_address import client_address
 from guanjia.core.errors import GuanjiaError
@@ -122,7 +122,7 @@ def _tile_sections() -> list[TileSection]:
 
 
 def _category_or_404(code: str) -> ServiceCategory:
-    category = ServiceCategory.objects.filter(code=code, active=True).first()
+    category = ServiceCategory.objects.filter(ORDERABLE, code=code, active=True).first()
     if category is None:
         raise Http404
     return category

@@ -76,8 +76,9 @@ MOVES: dict[str, Move] = {
         _m("grab", {NEW}, ACCEPTED, {HANDLER}),
         _m("accept", {DISPATCHED}, ACCEPTED, {ASSIGNEE}),
         _m("arrive", {ACCEPTED}, ON_SITE, {ASSIGNEE}),
-        # From accepted only where the category has no site visit (see move_target).
-        _m("resolve", {ON_SITE, ACCEPTED}, RESOLVED, {ASSIGNEE}),
+        # From accepted only where the category has no site visit (see move_target). The system
+        # resolves only a composite parent (一件事) once its last child is done (services.py).
+        _m("resolve", {ON_SITE, ACCEPTED}, RESOLVED, {ASSIGNEE, SYSTEM}),
         _m("return", {DISPATCHED, ACCEPTED}, NEW, {ASSIGNEE}, reason=True),
         _m("transfer", {DISPATCHED, ACCEPTED, ON_SITE}, DISPATCHED, {DISPATCHER}),
         _m("pause", {NEW, DISPATCHED, ACCEPTED, ON_SITE}, PAUSED, {DISPATCHER, ASSIGNEE}, True),

@@ -64,8 +64,12 @@ class Ticket(models.Model):
         Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    # Where: a unit, a building, or a public spot of a compound (its gate, a road).
-    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="tickets")
+    # Where: a unit, a building, or a public spot of a compound (its gate, a road). Null only
+    # for a department matter (channel assignment), which may concern no compound at all
+    # (docs/adr/0011-department-matters-are-tickets-without-a-compound.md).
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -137,6 +141,7 @@ class Ticket(models.Model):
             ("callback_ticket", _("Record call-back ratings and reopen orders")),
             ("extend_ticket", _("Approve deadline extensions")),
             ("create_for_others", _("Take orders on a caller's behalf")),
+            ("assign_matter", _("Assign matters to departments with a deadline")),
         ]
         indexes = [
             # Lists filter by street and status and page by (created_at, id).
@@ -152,6 +157,10 @@ class Ticket(models.Model):
             models.Index(fields=["next_escalation_at", "status"], name="ticket_escalation"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(compound__isnull=False) | models.Q(channel="assignment"),
+                name="ticket_compound_unless_assignment",
+            ),
             models.CheckConstraint(
                 condition=models.Q(rating_overall__isnull=True)
                 | models.Q(rating_overall__gte=1, rating_overall__lte=5),

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import NotFound
@@ -124,6 +124,8 @@ def ticket_detail_of(ticket: Ticket) -> TicketDetail:
 def ticket_possible_duplicates(user: AnyUser, ticket: Ticket, *, now: dt.datetime) -> list[Ticket]:
     """Open orders of the same compound and service (and building, when given) from the last
     48 hours that the user may see: offered for a person to merge, never refused."""
+    if ticket.compound_id is None:
+        return []  # a department matter: no place to compare
     qs = ticket_scope(user).filter(
         compound_id=ticket.compound_id,
         category_id=ticket.category_id,
@@ -144,3 +146,13 @@ def ticket_photo_path(user: AnyUser, photo_id: int) -> Path | None:
         .first()
     )
     return ticket_photo_file(found) if found is not None else None
+
+
+def composite_progress(ticket: Ticket) -> tuple[int, int]:
+    """(done, total) of a composite request's children, in one query. Done is resolved or
+    closed; cancelled children do not count."""
+    counts = Ticket.objects.filter(parent=ticket).aggregate(
+        done=Count("pk", filter=Q(status__in=[lifecycle.RESOLVED, lifecycle.CLOSED])),
+        total=Count("pk", filter=~Q(status=lifecycle.CANCELLED)),
+    )
+    return counts["done"] or 0, counts["total"] or 0

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.catalog.models import DispatchMode, ServiceCategory
-from guanjia.core.errors import Conflict, InvalidInput, NotFound
+from guanjia.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from guanjia.core.phones import phone_normalize
 from guanjia.notifications.services import notification_queue, notify_role
 from guanjia.org.models import Building, Compound, Household, Street, Unit
@@ -121,8 +121,10 @@ def _place_clean(
 def ticket_create(
     *,
     category: ServiceCategory,
-    compound: Compound,
+    compound: Compound | None,
     channel: str,
+    street: Street | None = None,
+    resolve_due: dt.datetime | None = None,
     description: str = "",
     contact_phone: str = "",
     contact_name: str = "",
@@ -140,16 +142,27 @@ def ticket_create(
 ) -> Ticket:
     """Take an order. The place must hang together (unit in building in compound in the street);
     deadlines come from the category; the reporter is the resident with the contact phone (created
-    on first order). Staff may order on a caller's behalf only with `create_for_others`."""
+    on first order). Staff may order on a caller's behalf only with `create_for_others`.
+
+    A department matter (channel assignment, tickets/assignments.py) may have no compound: it then
+    names its `street`, needs no phone, gets `resolve_due` as its deadline, and is neither
+    announced to the dispatchers nor auto-dispatched (the leader dispatches it at once)."""
     now = now or timezone.now()
-    street = compound.street
+    assignment = channel == Channel.ASSIGNMENT
+    if compound is not None:
+        street = compound.street
+    elif street is None or not assignment:
+        raise InvalidInput(_("Choose the compound."), code="required", field="compound")
     if not category.active:
         raise InvalidInput(
             _("This service is not available."), code="inactive_category", field="category"
         )
     if channel not in Channel.values:
         raise InvalidInput(_("Unknown channel."), code="bad_channel", field="channel")
-    _place_clean(street=street, compound=compound, building=building, unit=unit)
+    if compound is not None:
+        _place_clean(street=street, compound=compound, building=building, unit=unit)
+    elif building is not None or unit is not None:
+        raise InvalidInput(_("Choose the compound."), code="required", field="compound")
     description = _text(description, MAX_DESCRIPTION, "description")
     contact_name = _text(contact_name, 50, "contact_name")
     room = _text(room, 20, "room")
@@ -176,7 +189,11 @@ def ticket_create(
     except InvalidInput as e:
         e.field = "contact_phone"  # name the argument the caller gave, as every other check does
         raise
-    if not phone and (created_by is None or not created_by.has_perm(roles.CREATE_FOR_OTHERS)):
+    if (
+        not phone
+        and not assignment
+        and (created_by is None or not created_by.has_perm(roles.CREATE_FOR_OTHERS))
+    ):
         raise InvalidInput(
             _("Please leave a phone number."), code="required", field="contact_phone"
         )
@@ -202,6 +219,23 @@ def ticket_create(
             reporter.save(update_fields=updates)
 
     deadlines = _category_deadlines(category, now, street.pk)
+    if resolve_due is not None:
+        if not assignment:
+            raise InvalidInput(
+                _("Only assigned matters take a deadline."), code="bad_deadline", field="deadline"
+            )
+        if timezone.is_naive(resolve_due):
+            raise InvalidInput(
+                _("The deadline needs a time zone."), code="naive_datetime", field="deadline"
+            )
+        if resolve_due <= now:
+            raise InvalidInput(
+                _("The deadline must be in the future."), code="deadline_past", field="deadline"
+            )
+        accept_due = deadlines.accept_due
+        if accept_due is not None and accept_due > resolve_due:
+            accept_due = resolve_due
+        deadlines = Deadlines(accept_due, None, resolve_due)
     ticket = Ticket(
         street=street,
         number=ticket_number_next(street=street, day=timezone.localdate(now)),
@@ -239,6 +273,8 @@ def ticket_create(
         to_status=ticket.status,
         payload={"channel": channel, "urgent": ticket.urgent},
     )
+    if assignment:
+        return ticket  # the leader dispatches it in this same transaction
     notify_role(ticket=ticket, permission=roles.DISPATCH, kind="ticket_new", at=now)
     if ticket.urgent:
         notify_role(ticket=ticket, permission=roles.EXTEND, kind="ticket_urgent", at=now)
@@ -289,13 +325,17 @@ def _assignee_check(*, ticket: Ticket, assignee: User | None, now: dt.datetime) 
         )
     if not handler_on_duty(profile, now):
         warnings.append(Warning("off_duty", _("%(name)s is not on duty now.") % {"name": assignee}))
-    if profile.vendor_id is None and not profile.compounds.filter(pk=ticket.compound_id).exists():
+    if (
+        ticket.compound_id is not None
+        and profile.vendor_id is None
+        and not profile.compounds.filter(pk=ticket.compound_id).exists()
+    ):
         if profile.compounds.exists():
             warnings.append(
                 Warning(
                     "other_compound",
                     _("%(name)s does not usually serve %(compound)s.")
-                    % {"name": assignee, "compound": ticket.compound.name},
+                    % {"name": assignee, "compound": ticket.compound},
                 )
             )
     return warnings
@@ -347,6 +387,7 @@ def ticket_transition(
         )
         if lifecycle.MOVES[action].needs_reason and not reason:
             raise InvalidInput(_("Please give a reason."), code="reason_required", field="reason")
+        _children_check(current, action, capacities)
         handler = _HANDLERS[action]
         changes, warnings, payload = handler(
             current,
@@ -393,7 +434,46 @@ def ticket_transition(
             payload=payload,
         )
         _notify(current, action, target, now, payload, previous_assignee_id)
+        if current.parent_id is not None and target in _FINISHED and from_status != target:
+            _parent_complete(parent_id=current.parent_id, now=now)
         return TransitionResult(ticket=current, warnings=warnings)
+
+
+# Moves that finish a ticket: a composite parent (一件事) may make them only once every child is
+# finished; and the statuses in which a child counts as finished.
+_FINISHING = frozenset({"resolve", "close", "rate"})
+_FINISHED = frozenset({lifecycle.RESOLVED, lifecycle.CLOSED, lifecycle.CANCELLED})
+
+
+def _children_check(t: Ticket, action: str, capacities: frozenset[str]) -> None:
+    """The closure rule of composite requests, in the one transition path: a parent is not
+    resolved or closed while a child is open (409 children_open); the system resolves nothing
+    but such a parent. Only department matters have children, so other orders cost no query."""
+    by_system = action == "resolve" and capacities == frozenset({lifecycle.SYSTEM})
+    if not by_system and (action not in _FINISHING or t.channel != Channel.ASSIGNMENT):
+        return
+    children = Ticket.objects.filter(parent=t)
+    if by_system and not children.exists():
+        raise Forbidden(_("You may not do this to this order."), code="not_permitted")
+    still_open = children.filter(status__in=lifecycle.OPEN).count()
+    if still_open:
+        raise Conflict(
+            _("%(count)d sub-tasks of this matter are still open.") % {"count": still_open},
+            code="children_open",
+        )
+
+
+def _parent_complete(*, parent_id: int, now: dt.datetime) -> None:
+    """When the last child of a composite request finishes, the system resolves the parent (one
+    event) — if its lead has accepted it; otherwise the lead resolves it after accepting."""
+    parent = Ticket.objects.select_related("category").get(pk=parent_id)
+    if parent.status not in {lifecycle.ACCEPTED, lifecycle.ON_SITE}:
+        return
+    if Ticket.objects.filter(parent=parent, status__in=lifecycle.OPEN).exists():
+        return
+    if parent.category.site_visit and parent.status != lifecycle.ON_SITE:
+        return
+    ticket_transition(ticket=parent, action="resolve", actor=None, now=now)
 
 
 @dataclass

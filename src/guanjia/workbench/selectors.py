@@ -77,7 +77,7 @@ def task_events(ticket: Ticket) -> list[TicketEvent]:
 
 def task_place(ticket: Ticket) -> str:
     """Compound building unit room, or the public spot: 大乐园小区 3幢 1单元 201 · 大门."""
-    parts = [ticket.compound.name]
+    parts = [ticket.compound.name if ticket.compound is not None else ""]
     if ticket.building is not None:
         parts.append(ticket.building.name)
     if ticket.unit is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from guanjia.catalog.models import ServiceCategory
+from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.testing import factories as f
 from guanjia.testing.api import Api
 
@@ -18,7 +18,7 @@ def test_services_list_active_ones_with_attributes(world: World) -> None:
     assert response.status_code == 200
     services = {s["code"]: s for s in response.json()}
     assert set(services) == set(
-        ServiceCategory.objects.filter(active=True).values_list("code", flat=True)
+        ServiceCategory.objects.filter(ORDERABLE, active=True).values_list("code", flat=True)
     )
     assert "repair.roof_leak" not in services
     with_attributes = [s for s in services.values() if s["attributes"]]

@@ -6,7 +6,7 @@ import re
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
-from guanjia.catalog.models import ServiceCategory
+from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.demo.accounts import DEMO_PASSWORD
 from guanjia.org.models import Building, Community, Compound, Street, Unit
 from guanjia.people.models import StaffProfile, User, Vendor
@@ -135,4 +135,5 @@ def test_someone_of_each_team_is_on_duty_every_hour_of_the_week(demo_street: Str
 
 
 def _all_codes() -> set[str]:
-    return set(ServiceCategory.objects.values_list("code", flat=True))
+    # Every service residents order; department matters go to department members instead.
+    return set(ServiceCategory.objects.filter(ORDERABLE).values_list("code", flat=True))

@@ -24,7 +24,8 @@ DESIGN: dict[str, tuple[set[str], str, set[str]]] = {
     "grab": ({"new"}, "accepted", {"handler"}),  # a qualified worker takes it from the pool
     "accept": ({"dispatched"}, "accepted", {"assignee"}),
     "arrive": ({"accepted"}, "on_site", {"assignee"}),
-    "resolve": ({"on_site", "accepted"}, "resolved", {"assignee"}),
+    # system: a composite parent (一件事) once its last child is done (docs/adr/0011).
+    "resolve": ({"on_site", "accepted"}, "resolved", {"assignee", "system"}),
     "return": ({"dispatched", "accepted"}, "new", {"assignee"}),
     "transfer": ({"dispatched", "accepted", "on_site"}, "dispatched", {"dispatcher"}),
     "pause": ({"new", "dispatched", "accepted", "on_site"}, "paused", {"dispatcher", "assignee"}),
