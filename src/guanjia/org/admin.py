@@ -9,7 +9,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.admin import StreetScopedAdmin, StreetScopedInline
-from guanjia.org.models import Building, Community, Compound, Department, Street, Unit
+from guanjia.org.models import (
+    Building,
+    Community,
+    Compound,
+    Department,
+    DepartmentMember,
+    Street,
+    Unit,
+)
 
 
 class _StreetFromParentAdmin(StreetScopedAdmin):
@@ -114,9 +122,29 @@ class BuildingAdmin(_StreetFromParentAdmin):
         return ("compound",) if obj is not None else ()
 
 
+class DepartmentMemberInline(StreetScopedInline):
+    model = DepartmentMember
+    fields = ("user", "is_head")
+
+
 @admin.register(Department)
 class DepartmentAdmin(StreetScopedAdmin):
     list_display = ("name", "street")
     list_filter = (("street", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("street",)
     search_fields = ("name",)
+    inlines = (DepartmentMemberInline,)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Members are added through the service, which also gives them the department
+        categories and role; demotions are saved first so that a new head never meets the old."""
+        from guanjia.people.services import department_member_add  # people builds on org
+
+        members = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for m in members:
+            if m.pk is not None and not m.is_head:
+                DepartmentMember.objects.filter(pk=m.pk).update(is_head=False)
+        for m in sorted(members, key=lambda m: m.is_head):
+            department_member_add(department=formset.instance, user=m.user, is_head=m.is_head)

@@ -150,3 +150,26 @@ def test_a_dispatcher_may_look_but_not_change(world: Any, client: Client) -> Non
     url = reverse("admin:org_compound_change", args=[compound.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"name": "x"}).status_code == 403
+
+
+def test_department_members_are_added_through_the_service(world: Any, client: Client) -> None:
+    from guanjia.org.models import Department, DepartmentMember
+
+    head = f.user("resident", world.street, "head")
+    member = f.user("resident", world.street, "member")
+    login(client, f.user("admin", world.street, "street_admin"))
+    data = {"street": world.street.pk, "name": "城管科"}
+    data |= inline("members", [{"user": head.pk, "is_head": "on"}, {"user": member.pk}])
+    response = client.post(reverse("admin:org_department_add"), data)
+    assert response.status_code == 302, response.context["errors"]
+    department = Department.objects.get(name="城管科")
+    rows = DepartmentMember.objects.filter(department=department).order_by("user__username")
+    assert [(m.user.username, m.is_head, m.street_id) for m in rows] == [
+        ("head", True, world.street.pk),
+        ("member", False, world.street.pk),
+    ]
+    assert set(head.staff.skills.values_list("code", flat=True)) == {
+        "assignment.matter",
+        "composite.task",
+    }
+    assert head.groups.filter(name="department").exists()
