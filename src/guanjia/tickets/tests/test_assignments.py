@@ -377,3 +377,55 @@ def test_the_assign_command_prints_the_number(world: World, depts: Departments) 
             "manager",
             stdout=io.StringIO(),
         )
+
+
+def test_a_cancelled_child_does_not_hold_the_parent(world: World, depts: Departments) -> None:
+    parent = composite(world, depts)
+    city, civil = list(Ticket.objects.filter(parent=parent).order_by("id"))
+    lead = fresh(depts.city_head)
+    ticket_transition(ticket=parent, action="accept", actor=lead, now=MONDAY)
+    ticket_transition(
+        ticket=civil, action="cancel", actor=fresh(world.dispatcher), reason="不涉及", now=MONDAY
+    )
+    parent.refresh_from_db()
+    assert parent.status == "accepted"  # the city's share is still open
+    ticket_transition(ticket=city, action="accept", actor=lead, now=MONDAY)
+    ticket_transition(ticket=city, action="resolve", actor=lead, now=MONDAY)
+    parent.refresh_from_db()
+    assert parent.status == "resolved"
+    assert composite_progress(parent) == (1, 1)
+
+
+def test_only_matters_go_without_a_compound_or_with_a_leaders_deadline(world: World) -> None:
+    from guanjia.tickets.services import ticket_create
+
+    light = ServiceCategory.objects.get(code="repair.corridor_light")
+    with pytest.raises(InvalidInput) as e:
+        ticket_create(
+            category=light,
+            compound=None,
+            street=world.street,
+            channel="hotline",
+            description="楼道灯不亮",
+            created_by=world.operator,
+        )
+    assert e.value.code == "required"
+    with pytest.raises(InvalidInput) as e:
+        f.ticket(world.unit, resolve_due=MONDAY + dt.timedelta(days=3), now=MONDAY)
+    assert e.value.code == "bad_deadline"
+
+
+def test_open311_does_not_publish_matters(world: World, depts: Departments) -> None:
+    from guanjia.core.errors import NotFound
+    from guanjia.open311.selectors import request_get
+
+    t = assignment_create(
+        street=world.street,
+        department=depts.city,
+        description="整治占道",
+        deadline=dt.date(2026, 3, 13),
+        leader=fresh(world.manager),
+        now=MONDAY,
+    )
+    with pytest.raises(NotFound):
+        request_get(world.street, t.number)
