@@ -98,6 +98,19 @@ def test_figures_count_the_users_street_only(world):
     assert len(chart.points) == 30
 
 
+def test_a_matter_without_a_compound_has_its_own_row(world):
+    f.ticket(world.unit)
+    matter = f.ticket(world.unit)
+    Ticket.objects.filter(pk=matter.pk).update(
+        channel="assignment", compound=None, building=None, unit=None
+    )
+    page = _client(world.manager).get("/dashboard/")
+    assert page.status_code == 200
+    groups = {g.key: g.indicators.orders for g in page.context["report"].compounds}
+    assert groups == {world.unit.building.compound_id: 1, None: 1}
+    assert "?compound=None" not in page.content.decode()
+
+
 def test_the_range_selector(world):
     now = timezone.now()
     f.ticket(world.unit)
