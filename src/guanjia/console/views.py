@@ -32,6 +32,8 @@ from guanjia.tickets.access import ticket_capacities
 from guanjia.tickets.intake import ticket_intake
 from guanjia.tickets.models import Ticket
 from guanjia.tickets.selectors import (
+    composite_children,
+    composite_progress,
     ticket_detail_of,
     ticket_get,
     ticket_possible_duplicates,
@@ -185,8 +187,12 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
         handlers = [
             u for u in handlers_for_category(t.street_id, t.category) if u.pk != t.assignee_id
         ]
+    children = composite_children(t)
     context = {
         "t": t,
+        # 一件事: the children and how many are done, shown on the parent.
+        "children": children,
+        "progress": composite_progress(t) if children else None,
         "clock": selectors.ticket_clock(t, now, selectors.Thresholds.from_settings()),
         "timeline": selectors.staff_timeline(detail.events),
         "photos": detail.photos,

@@ -148,6 +148,14 @@ def ticket_photo_path(user: AnyUser, photo_id: int) -> Path | None:
     return ticket_photo_file(found) if found is not None else None
 
 
+def composite_children(ticket: Ticket) -> list[Ticket]:
+    """The children of a composite request (一件事) with their handlers, in the order opened.
+    Only department matters have children: other orders cost no query."""
+    if ticket.channel != "assignment":
+        return []
+    return list(Ticket.objects.filter(parent=ticket).select_related("assignee").order_by("id"))
+
+
 def composite_progress(ticket: Ticket) -> tuple[int, int]:
     """(done, total) of a composite request's children, in one query. Done is resolved or
     closed; cancelled children do not count."""

@@ -470,3 +470,33 @@ def test_the_service_is_typed_by_code_name_or_part_of_its_name(world):
     assert "category" in unknown.context["form"].errors
     page = c.get("/console/new/").content.decode()
     assert '<datalist id="categories">' in page and 'list="categories"' in page
+
+
+def test_a_composite_request_shows_its_progress_and_children(world):
+    import datetime as dt
+
+    from guanjia.org.models import Department
+    from guanjia.people.services import department_member_add
+    from guanjia.tickets.assignments import composite_create
+
+    heads = []
+    for name in ("城管科", "民政科"):
+        department = Department.objects.create(street=world.street, name=name)
+        head = f.user("resident", world.street, f"head-{len(heads)}")
+        department_member_add(department=department, user=head, is_head=True)
+        heads.append((department, head))
+    parent = composite_create(
+        street=world.street,
+        title="老旧小区加装电梯",
+        description="一件事",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+        parts=[(d, "分工") for d, _h in heads],
+        leader=world.manager,
+    )
+    first = Ticket.objects.filter(parent=parent).order_by("id").first()
+    c = _client(world.manager)
+    page = c.get(f"/console/t/{parent.number}/").content.decode()
+    assert "已完成 0/2" in page
+    assert first.number in page
+    child = c.get(f"/console/t/{first.number}/").content.decode()
+    assert parent.number in child
