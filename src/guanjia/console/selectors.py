@@ -282,3 +282,8 @@ def _event_source(e: TicketEvent) -> str:
 
 def warning_label(code: str) -> str:
     return str(_WARNINGS.get(code, code))
+
+
+def poster_compound(user: AnyUser, compound_id: int) -> Compound | None:
+    """A compound of the user's streets with its street (for the hotline), or None."""
+    return console_compounds(user).select_related("street").filter(pk=compound_id).first()

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,14 +20,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanjia.catalog.selectors import catalog_active
 from guanjia.console import selectors
 from guanjia.console.forms import MAX_ID, ActionForm, OrderEntryForm, QueueFilterForm
+from guanjia.console.qr import qr_svg
 from guanjia.core.errors import Conflict, Forbidden, GuanjiaError, NotFound
 from guanjia.dispatch.selectors import dispatch_decision
 from guanjia.org.selectors import buildings_of, units_of
 from guanjia.people import roles
-from guanjia.people.access import contact_visible, phone_for
+from guanjia.people.access import contact_visible, name_for, phone_for
 from guanjia.people.models import User
 from guanjia.people.selectors import handlers_for_category
 from guanjia.resident.forms import SPOT_SUGGESTIONS
+from guanjia.resident.qrcodes import building_code
+from guanjia.resident.views import _emergency_numbers
 from guanjia.tickets import lifecycle
 from guanjia.tickets.access import ticket_capacities
 from guanjia.tickets.intake import ticket_intake
@@ -439,3 +443,67 @@ def lookup(request: HttpRequest) -> HttpResponse:
     elif resident is not None:
         context.update({"resident": resident})
     return render(request, "console/_lookup.html", context)
+
+
+# Print pages ---------------------------------------------------------------------------------
+
+
+@require_GET
+@console_view(roles.VIEW_STREET_TICKETS)
+def print_ticket(request: HttpRequest, number: str) -> HttpResponse:
+    """The 派工单 (work order sheet) of one order, for A4: what the console page shows, the
+    contact as the viewer may see it, blank lines to fill in on site, and a QR code that opens
+    the order on the handler's phone."""
+    t = _ticket_or_404(request, number)
+    detail = ticket_detail_of(t)
+    if t.contact_phone and contact_visible(request.user):
+        security_log.info(
+            "contact shown user=%s ticket=%s page=print", request.user.get_username(), t.number
+        )
+    worker_url = request.build_absolute_uri(reverse("workbench:task", args=[t.number]))
+    context = {
+        "t": t,
+        "status_label": lifecycle.status_label(t.status),
+        "timeline": selectors.staff_timeline(detail.events),
+        "contact_name": name_for(request.user, t.contact_name),
+        "contact_phone": phone_for(request.user, t.contact_phone),
+        "worker_url": worker_url,
+        "qr": qr_svg(worker_url, label=_("QR code: open this order on the handler's phone")),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "console/print_ticket.html", context)
+
+
+@require_GET
+@console_view(roles.DISPATCH)
+def print_posters(request: HttpRequest) -> HttpResponse:
+    """The compounds of the street, each with a link to its buildings' QR posters."""
+    compounds = selectors.console_compounds(request.user).annotate(
+        buildings_count=Count("buildings")
+    )
+    return render(request, "console/print_posters.html", {"compounds": compounds})
+
+
+@require_GET
+@console_view(roles.DISPATCH)
+def print_compound_posters(request: HttpRequest, compound_id: int) -> HttpResponse:
+    """One A4 poster per building of the compound, for the stairwell: a large QR code of the
+    building's /r/<code> link (ordering with the place filled in), a few words in large type for
+    elderly residents, the street's hotline and the emergency numbers."""
+    compound = (
+        selectors.poster_compound(request.user, compound_id) if compound_id <= MAX_ID else None
+    )
+    if compound is None:
+        raise Http404
+    posters = []
+    for building in buildings_of(compound):
+        url = request.build_absolute_uri(reverse("resident:qr", args=[building_code(building)]))
+        label = _("QR code to order for %(place)s") % {"place": f"{compound.name}{building.name}"}
+        posters.append({"building": building, "url": url, "qr": qr_svg(url, label=label)})
+    context = {
+        "compound": compound,
+        "posters": posters,
+        "hotline": compound.street.hotline,
+        "emergency": _emergency_numbers(),
+    }
+    return render(request, "console/print_compound_posters.html", context)

@@ -39,6 +39,10 @@ def _build_table() -> dict[int, str]:
 
 
 _TABLE = _build_table()
+_CHARS = {chr(code): value for code, value in _TABLE.items()}
+# str.translate walks every character in Python-level lookups for non-ASCII text; a regular
+# expression that only stops at the few characters to change is several times faster.
+_TO_CHANGE = re.compile("[" + "".join(re.escape(ch) for ch in sorted(_CHARS)) + "]")
 
 
 def normalise(text: str) -> str:
@@ -47,7 +51,7 @@ def normalise(text: str) -> str:
     The result has exactly the same length as `text`: index i of the result is character i of
     the input, normalised.
     """
-    return text.translate(_TABLE)
+    return _TO_CHANGE.sub(lambda match: _CHARS[match.group()], text)
 
 
 # Digits as one writes them in a phone number, one character per digit.
