@@ -54,6 +54,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "guanjia.core.idempotency.idempotency_purge",
         dt.timedelta(hours=1),
     ),
+    # One-time codes of "My orders" are kept a day (to count a number's sends), then deleted.
+    PeriodicJob(
+        "resident.phone_codes_purge",
+        "guanjia.resident.services.phone_codes_purge",
+        dt.timedelta(hours=1),
+    ),
 ]
 
 

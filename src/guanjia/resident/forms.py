@@ -254,3 +254,43 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": gettext_lazy("Please tell us what is still wrong.")},
     )
+
+
+class MyPhoneForm(forms.Form):
+    """My orders, step 1: the phone number the orders were placed with."""
+
+    phone = forms.CharField(
+        label=gettext_lazy("Your mobile number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        error_messages={"required": gettext_lazy("Please enter your phone number.")},
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_normalize(self.cleaned_data.get("phone", ""))
+        except GuanjiaError as e:
+            raise forms.ValidationError(str(e.message)) from None
+
+
+class MyCodeForm(forms.Form):
+    """My orders, step 2: the six digits from the text message."""
+
+    code = forms.CharField(
+        label=gettext_lazy("The 6-digit code from the text message"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+        error_messages={"required": gettext_lazy("Please enter the code.")},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join((self.cleaned_data.get("code") or "").split())
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise forms.ValidationError(_("The code is 6 digits."))
+        return code

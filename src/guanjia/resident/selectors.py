@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.org.models import Building, Compound, Unit
 from guanjia.org.selectors import buildings_of, units_of
-from guanjia.people.models import User
+from guanjia.people.models import Resident, User
 from guanjia.tickets import lifecycle
 from guanjia.tickets.models import Ticket, TicketEvent, TicketPhoto
 
@@ -186,3 +186,37 @@ def reopen_open_until(ticket: Ticket) -> dt.datetime | None:
     if ticket.status not in (lifecycle.RESOLVED, lifecycle.CLOSED) or ticket.resolved_at is None:
         return None
     return ticket.resolved_at + dt.timedelta(days=settings.GUANJIA["REOPEN_DAYS"])
+
+
+# "My orders" ----------------------------------------------------------------------------------
+
+MY_ORDERS_PAGE = 10
+
+
+@dataclass(frozen=True)
+class MyOrdersPage:
+    orders: list[Ticket]
+    # (created_at, id) of the last order shown when there are older ones, else None.
+    next_key: tuple[dt.datetime, int] | None
+
+
+def my_orders(
+    phone: str, *, before: tuple[dt.datetime, int] | None = None, size: int = MY_ORDERS_PAGE
+) -> MyOrdersPage:
+    """The orders a verified phone reported or is the contact of, in every street, newest first,
+    a page at a time (keyset: older than `before`). Nobody else's: the number must match."""
+    if not phone:
+        return MyOrdersPage([], None)
+    residents = list(Resident.objects.filter(phone=phone).values_list("pk", flat=True))
+    rows = Ticket.objects.filter(Q(reporter__in=residents) | Q(contact_phone=phone))
+    if before is not None:
+        at, pk = before
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    page = list(
+        rows.select_related("category", "compound", "building", "unit").order_by(
+            "-created_at", "-id"
+        )[: size + 1]
+    )
+    more = len(page) > size
+    page = page[:size]
+    return MyOrdersPage(page, (page[-1].created_at, page[-1].pk) if more and page else None)

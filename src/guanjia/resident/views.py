@@ -1,7 +1,9 @@
 """The residents' pages: order in three screens without an account, then follow the order by its
 tracking link. Plain forms that work without JavaScript; htmx and a small script only help."""
 
+import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -15,18 +17,23 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from guanjia.catalog.models import ORDERABLE, Frequency, ServiceCategory, ServiceGroup
 from guanjia.catalog.selectors import catalog_for_residents
 from guanjia.core.client_address import client_address
+from guanjia.core.cursors import cursor_decode, cursor_encode
 from guanjia.core.errors import GuanjiaError
+from guanjia.core.phones import phone_mask
 from guanjia.org.models import Building, Compound, Street, Unit
-from guanjia.resident import selectors
+from guanjia.resident import selectors, services
 from guanjia.resident.forms import (
     SPOT_SUGGESTIONS,
     CancelForm,
+    MyCodeForm,
+    MyPhoneForm,
     OrderForm,
     PlaceForm,
     RatingForm,
@@ -34,7 +41,14 @@ from guanjia.resident.forms import (
 )
 from guanjia.resident.icons import icon_for
 from guanjia.resident.qrcodes import building_by_code
-from guanjia.resident.ratelimit import order_rate_count, order_rate_exceeded
+from guanjia.resident.ratelimit import (
+    CODES_SENT,
+    CODES_WRONG,
+    order_rate_count,
+    order_rate_exceeded,
+    rate_count,
+    rate_exceeded,
+)
 from guanjia.resident.services import resident_order
 from guanjia.tickets import lifecycle
 from guanjia.tickets.models import Ticket
@@ -552,3 +566,177 @@ def reopen(request: HttpRequest, token: str) -> HttpResponse:
         )
     error = _act(request, ticket, "reopen", reason=form.cleaned_data["reason"])
     return _after_act(request, ticket, error, _("We are sending someone again."), reopen_form=form)
+
+
+# My orders ---------------------------------------------------------------------------------------
+# A phone, a code by SMS, then the orders of that phone. The session holds the number waiting for
+# its code (as long as the code lives) and, once the code was right, the verified number for
+# 30 minutes; never the code.
+
+MY_PENDING = "gj_my_pending"
+MY_PHONE = "gj_my_phone"
+MY_VERIFIED_SECONDS = 30 * 60
+
+
+def _session_phone(request: HttpRequest, key: str) -> str:
+    """The number kept under `key` while its time lasts, else "" (and the stale entry dropped)."""
+    entry = request.session.get(key)
+    if not isinstance(entry, dict):
+        return ""
+    phone, until = entry.get("phone"), entry.get("until")
+    if isinstance(phone, str) and isinstance(until, int | float) and time.time() < until:
+        return phone
+    request.session.pop(key, None)
+    return ""
+
+
+def _session_keep(request: HttpRequest, key: str, phone: str, until: float) -> None:
+    request.session[key] = {"phone": phone, "until": until}
+
+
+def _my_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "code_minutes": int(services.PHONE_CODE_TTL.total_seconds() // 60),
+        "verified_minutes": MY_VERIFIED_SECONDS // 60,
+        "hotlines": _hotlines(),
+    }
+    context.update(extra)
+    return context
+
+
+def _my_list(request: HttpRequest, phone: str) -> HttpResponse:
+    before: tuple[dt.datetime, int] | None = None
+    raw = request.GET.get("before", "")
+    if raw:
+        try:
+            at, pk = cursor_decode(raw, dt.datetime, int)
+            before = (at, pk)
+        except GuanjiaError:
+            before = None  # a made-up cursor: the first page
+    page = selectors.my_orders(phone, before=before)
+    for t in page.orders:
+        t.category_name = _category_name(t.category)  # type: ignore[attr-defined]
+        t.status_label = lifecycle.status_label(t.status)  # type: ignore[attr-defined]
+        t.place_text = _place_text(t.compound, t.building, t.unit, t.room, t.spot)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "resident/my.html",
+        _my_context(
+            request,
+            step="list",
+            masked=phone_mask(phone),
+            orders=page.orders,
+            older=cursor_encode(*page.next_key) if page.next_key else "",
+            paged=before is not None,
+        ),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_orders(request: HttpRequest) -> HttpResponse:
+    """My orders: the list once verified; else the code form while a code is out; else the phone
+    form. POST sends a code (the same answer whether or not the number has orders)."""
+    if request.method == "POST":
+        return _my_send(request)
+    phone = _session_phone(request, MY_PHONE)
+    if phone:
+        return _my_list(request, phone)
+    pending = _session_phone(request, MY_PENDING)
+    if pending:
+        return render(
+            request,
+            "resident/my.html",
+            _my_context(request, step="code", form=MyCodeForm(), masked=phone_mask(pending)),
+        )
+    return render(
+        request, "resident/my.html", _my_context(request, step="phone", form=MyPhoneForm())
+    )
+
+
+def _my_send(request: HttpRequest) -> HttpResponse:
+    ip = client_address(request)
+    if rate_exceeded(CODES_SENT, ip):
+        return render(request, "429.html", {"minutes": 60}, status=429)
+    pending = _session_phone(request, MY_PENDING)
+    if request.POST.get("resend") and pending:
+        form = MyPhoneForm({"phone": pending})
+    else:
+        form = MyPhoneForm(request.POST)
+    if not form.is_valid():
+        return render(request, "resident/my.html", _my_context(request, step="phone", form=form))
+    phone = form.cleaned_data["phone"]
+    if not services.phone_is_mobile(phone):
+        # Landlines take no text messages: say so, and where else to ask.
+        return render(
+            request,
+            "resident/my.html",
+            _my_context(request, step="phone", form=form, landline=True),
+        )
+    try:
+        sent = services.phone_code_send(phone=phone)
+    except GuanjiaError as e:
+        form.add_error("phone", str(e.message))
+        return render(request, "resident/my.html", _my_context(request, step="phone", form=form))
+    rate_count(CODES_SENT, ip)
+    request.session.pop(MY_PHONE, None)
+    _session_keep(request, MY_PENDING, phone, sent.expires_at.timestamp())
+    messages.success(
+        request,
+        _("We sent a code to %(phone)s. It is valid for %(minutes)d minutes.")
+        % {
+            "phone": phone_mask(phone),
+            "minutes": int(services.PHONE_CODE_TTL.total_seconds() // 60),
+        },
+    )
+    return HttpResponseRedirect(reverse("resident:my"))
+
+
+@never_cache
+@require_POST
+def my_verify(request: HttpRequest) -> HttpResponse:
+    """Check the code; right: the number's orders for 30 minutes on this browser."""
+    ip = client_address(request)
+    if rate_exceeded(CODES_WRONG, ip):
+        return render(request, "429.html", {"minutes": 60}, status=429)
+    phone = _session_phone(request, MY_PENDING)
+    if not phone:
+        messages.error(request, _("The code has expired. Please ask for a new one."))
+        return HttpResponseRedirect(reverse("resident:my"))
+    form = MyCodeForm(request.POST)
+    masked = phone_mask(phone)
+    if not form.is_valid():
+        return render(
+            request, "resident/my.html", _my_context(request, step="code", form=form, masked=masked)
+        )
+    check = services.phone_code_check(phone=phone, code=form.cleaned_data["code"])
+    if check.ok:
+        request.session.cycle_key()  # a new key for a session that now sees personal data
+        request.session.pop(MY_PENDING, None)
+        _session_keep(request, MY_PHONE, phone, time.time() + MY_VERIFIED_SECONDS)
+        return HttpResponseRedirect(reverse("resident:my"))
+    rate_count(CODES_WRONG, ip)
+    if check.outcome == services.CODE_WRONG:
+        form.add_error(
+            "code",
+            _("That is not the code. You can try %(count)d more times.")
+            % {"count": check.remaining},
+        )
+        return render(
+            request, "resident/my.html", _my_context(request, step="code", form=form, masked=masked)
+        )
+    request.session.pop(MY_PENDING, None)
+    if check.outcome == services.CODE_DEAD:
+        messages.error(request, _("Too many wrong codes. Please ask for a new one."))
+    else:
+        messages.error(request, _("The code has expired. Please ask for a new one."))
+    return HttpResponseRedirect(reverse("resident:my"))
+
+
+@require_POST
+def my_leave(request: HttpRequest) -> HttpResponse:
+    """Forget the verified number on this browser (a shared phone, a neighbour's)."""
+    request.session.pop(MY_PHONE, None)
+    request.session.pop(MY_PENDING, None)
+    messages.success(request, _("Your orders are hidden again on this phone."))
+    return HttpResponseRedirect(reverse("resident:my"))

@@ -49,6 +49,11 @@ PUBLIC = {
     "/order/x/",
     "/order/place/buildings",
     "/order/place/units",
+    # "My orders": a phone, then a code sent to it by SMS; the orders only after the right code
+    # (rate-limited per number and per address; the same answer whether the number has orders).
+    "/my/",
+    "/my/verify",
+    "/my/leave",
 }
 
 # Answer 404 to anyone without access, signed in or not, so that strangers cannot even tell

@@ -113,6 +113,7 @@ def test_the_registry_names_the_periodic_jobs() -> None:
         "notifications.deliver",
         "tickets.photo_orphans",
         "core.idempotency_purge",
+        "resident.phone_codes_purge",
     } <= names
     for job in worker_module.PERIODIC_JOBS:
         assert job.interval <= dt.timedelta(hours=1)

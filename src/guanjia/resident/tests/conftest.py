@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from guanjia.notifications.tests.conftest import sms  # noqa: F401 - the SMS outbox, for /my/
 from guanjia.org.models import Building, Compound, Unit
 from guanjia.testing import factories as f
 
