@@ -18,6 +18,15 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _triage_model_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One triage model per test run, trained from the shipped corpus on first use, outside
+    var/ (so a test never trains over the demo's model)."""
+    path = tmp_path_factory.mktemp("triage") / "model.npz"
+    with override_settings(TRIAGE_MODEL_PATH=path):
+        yield
+
+
 @pytest.fixture
 def world(db: None) -> World:
     # The catalog comes with a data migration; a transactional test's flush empties it again.

@@ -19,6 +19,7 @@ from guanjia.org.api import router as org_router
 from guanjia.people.api import router as people_router
 from guanjia.people.auth import ApiKeyAuth, SessionAuth
 from guanjia.tickets.api import router as tickets_router
+from guanjia.triage.api import router as triage_router
 
 
 class GuanjiaAPI(NinjaAPI):
@@ -75,3 +76,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", org_router)
 api.add_router("/", people_router)
 api.add_router("/", dispatch_router)
+api.add_router("/", triage_router)

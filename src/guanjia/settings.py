@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "guanjia.console",
     "guanjia.workbench",
     "guanjia.dashboard",
+    "guanjia.triage",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,12 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GUANJIA_MEDIA_ROOT", VAR_DIR / "media"))
+
+# The message triage model: trained from the shipped corpus on first use, retrained by
+# `guanjia triage-train`; never downloaded.
+TRIAGE_MODEL_PATH = Path(
+    os.environ.get("GUANJIA_TRIAGE_MODEL", VAR_DIR / "triage" / "model.npz")
+)
 
 TASKS = {
     "default": {

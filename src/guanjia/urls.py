@@ -14,6 +14,7 @@ urlpatterns = [
     path("console/", include("guanjia.console.urls")),
     path("dashboard/", include("guanjia.dashboard.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("intake/", include("guanjia.triage.urls")),
     path("notifications/", include("guanjia.notifications.urls")),
     # Before the admin's own URLs, so that its sign-in page answers 429 when locked out too.
     path("admin/login/", core_views.admin_login),

@@ -138,6 +138,7 @@ def ticket_create(
     external_ref: str = "",
     external_deadline: dt.datetime | None = None,
     parent: Ticket | None = None,
+    contact_optional: bool = False,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Take an order. The place must hang together (unit in building in compound in the street);
@@ -146,7 +147,10 @@ def ticket_create(
 
     A department matter (channel assignment, tickets/assignments.py) may have no compound: it then
     names its `street`, needs no phone, gets `resolve_due` as its deadline, and is neither
-    announced to the dispatchers nor auto-dispatched (the leader dispatches it at once)."""
+    announced to the dispatchers nor auto-dispatched (the leader dispatches it at once).
+
+    `contact_optional` is for orders read from a group chat (triage): the group that sent the
+    message hears the ticket number, and the sender may have left no phone."""
     now = now or timezone.now()
     assignment = channel == Channel.ASSIGNMENT
     if compound is not None:
@@ -192,6 +196,7 @@ def ticket_create(
     if (
         not phone
         and not assignment
+        and not contact_optional
         and (created_by is None or not created_by.has_perm(roles.CREATE_FOR_OTHERS))
     ):
         raise InvalidInput(

@@ -111,6 +111,16 @@ CASES: dict[tuple[str, str], Case] = {
         wrong_role=[("resident_a", _order)],
         out_of_scope="addresses no order; a place outside the caller's streets is 422",
     ),
+    ("POST", "/intake/messages"): Case(
+        call=lambda p: Call("/intake/messages", {"text": "楼道灯不亮了", "channel": "wechat"}),
+        ok=("operator", 201),
+        # Turning a group's messages into orders is taking orders for others.
+        wrong_role=[
+            ("worker", lambda p: Call("/intake/messages", {"text": "灯坏了", "channel": "wechat"})),
+            ("resident_a", lambda p: Call("/intake/messages", {"text": "灯", "channel": "form"})),
+        ],
+        out_of_scope="addresses no order; the message goes to the caller's own street",
+    ),
     ("GET", "/tickets"): Case(
         call=lambda p: Call("/tickets"),
         ok=("resident_b", 200),

@@ -68,6 +68,9 @@ NOT_FOUND_WITHOUT_ACCESS = {
     "resident:rate",
     "resident:cancel",
     "resident:reopen",
+    # A street's group-robot callback: authenticated by the street's signing secret, not an
+    # account; a street without one (or no such street) is 404, a bad signature 403.
+    "triage:robot",
     # ninja's marker for the API's root (it resolves the operations' paths): 404 for everyone.
     "api:api-root",
 }

@@ -1,0 +1,126 @@
+"""The model file and the street's places, as the running service sees them.
+
+The model lives at settings.TRIAGE_MODEL_PATH (var/triage/model.npz). A fresh install has none:
+the first use trains one from the shipped corpus (a few seconds), so no model is ever downloaded
+and none is committed as a binary. `guanjia triage-train` retrains with the dispatchers'
+corrections; every process notices the new file by its modification time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from guanjia.org.models import Building, Compound, Street
+from guanjia.triage.model import Example, TriageModel
+from guanjia.triage.places import BuildingEntry, CompoundEntry, Gazetteer
+
+_lock = threading.Lock()
+_loaded: dict[Path, tuple[float, TriageModel]] = {}
+_places: dict[int, tuple[float, Gazetteer]] = {}
+PLACES_TTL = 60.0  # seconds; an imported compound is recognised within a minute
+
+
+def model_path() -> Path:
+    return Path(settings.TRIAGE_MODEL_PATH)
+
+
+def model_save(model: TriageModel) -> Path:
+    path = model_path()
+    model.save(path)
+    with _lock:
+        _loaded.pop(path, None)
+    return path
+
+
+def model_train(*, extra: list[Example] | None = None, note: str = "") -> TriageModel:
+    from guanjia.triage.training import train_corpus
+
+    return train_corpus(extra=extra or [], note=note)
+
+
+def correction_examples() -> list[Example]:
+    """Training examples from the dispatchers' corrections: each corrected message's text with
+    its final category and urgency (the last correction of each wins), masked by its street's
+    places as at triage time."""
+    from guanjia.triage.engine import training_text
+    from guanjia.triage.models import IntakeMessage, TriageCorrection
+
+    final: dict[int, dict[str, str]] = {}
+    for c in TriageCorrection.objects.filter(field__in=("category", "urgent")).order_by("at", "pk"):
+        final.setdefault(c.message_id, {})[c.field] = c.corrected
+    out = []
+    messages = IntakeMessage.objects.filter(pk__in=final).select_related("street")
+    for message in messages.order_by("pk"):
+        fields = final[message.pk]
+        out.append(
+            Example(
+                text=training_text(message.text, street_gazetteer(message.street)),
+                category=fields.get("category", message.category),
+                urgent=fields["urgent"] == "True" if "urgent" in fields else message.urgent,
+            )
+        )
+    return out
+
+
+def current_model() -> TriageModel:
+    """The model on disk, trained from the shipped corpus first if there is none yet. Two
+    processes starting together train it once: the second waits on a lock file."""
+    path = model_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with (path.parent / (path.name + ".lock")).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                model_train(note="first use, shipped corpus").save(path)
+    mtime = path.stat().st_mtime
+    with _lock:
+        cached = _loaded.get(path)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+    model = TriageModel.load(path)
+    with _lock:
+        _loaded[path] = (mtime, model)
+    return model
+
+
+def street_gazetteer(street: Street, *, fresh: bool = False) -> Gazetteer:
+    """The street's compounds (names, aliases), buildings and units as the triage engine reads
+    them; three queries, cached per process for PLACES_TTL seconds."""
+    now = time.monotonic()
+    if not fresh:
+        with _lock:
+            cached = _places.get(street.pk)
+        if cached is not None and now - cached[0] < PLACES_TTL:
+            return cached[1]
+    compounds = (
+        Compound.objects.filter(street=street)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch(
+                "buildings",
+                queryset=Building.objects.order_by("sort_key", "name").prefetch_related("units"),
+            )
+        )
+    )
+    gazetteer = Gazetteer(
+        compounds=tuple(
+            CompoundEntry(
+                name=c.name,
+                aliases=tuple(c.aliases or ()),
+                buildings=tuple(
+                    BuildingEntry(name=b.name, units=tuple(u.name for u in b.units.all()))
+                    for b in c.buildings.all()
+                ),
+            )
+            for c in compounds
+        )
+    )
+    with _lock:
+        _places[street.pk] = (now, gazetteer)
+    return gazetteer

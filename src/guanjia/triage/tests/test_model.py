@@ -1,0 +1,98 @@
+"""The exported model scores exactly as scikit-learn does, survives a save and load, and the
+urgency threshold catches every urgent training example out of fold."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from guanjia.triage.model import Example, TriageModel, features, train
+
+EXAMPLES = [
+    Example("楼道灯不亮了 晚上黑漆漆的", "repair.corridor_light", False),
+    Example("声控灯坏了好几天了，请来换一下", "repair.corridor_light", False),
+    Example("三楼楼梯灯一直不亮", "repair.corridor_light", False),
+    Example("感应灯拍手也不亮", "repair.corridor_light", False),
+    Example("楼道里一股煤气味 大家别开灯", "security.fire_safety", True),
+    Example("楼下有电动车着火了 快来人", "security.fire_safety", True),
+    Example("消防通道被车堵死了", "security.fire_safety", False),
+    Example("灭火器过期两年了", "security.fire_safety", False),
+    Example("谢谢师傅 灯修好了 👍", "consult.other", False),
+    Example("请问高龄津贴怎么申请", "consult.other", False),
+    Example("门禁修好了，给物业点赞", "consult.other", False),
+    Example("是不是明天要停水？", "consult.other", False),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> TriageModel:
+    return train(EXAMPLES, note="test")
+
+
+def test_features_are_words_bigrams_and_symbols_with_digits_collapsed() -> None:
+    tokens = features("3楼楼道灯坏了👍")
+    assert "w:楼道灯" in tokens  # a domain word kept whole
+    assert "b:楼道" in tokens and "b:道灯" in tokens
+    assert "s:👍" in tokens
+    assert not any("3" in t for t in tokens)  # which floor says nothing about the category
+
+
+def test_exported_scores_equal_scikit_learns(model: TriageModel) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [e.text for e in EXAMPLES]
+    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True)
+    matrix = vectorizer.fit_transform(texts)
+    reference = LogisticRegression(C=20.0, max_iter=3000).fit(
+        matrix, [e.category for e in EXAMPLES]
+    )
+    probe = ["灯不亮", "一股煤气味", "谢谢", "从没见过的词语"]
+    expected = reference.predict_proba(vectorizer.transform(probe))
+    got = model.predict(probe)
+    for row, prediction in zip(expected, got, strict=True):
+        best = int(np.argmax(row))
+        assert prediction.category == reference.classes_[best]
+        assert prediction.confidence == pytest.approx(row[best], abs=1e-9)
+
+
+def test_save_and_load_give_the_same_predictions(model: TriageModel, tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = TriageModel.load(path)
+    probe = ["楼道灯坏了", "煤气味很重", "谢谢"]
+    assert loaded.version == model.version
+    assert loaded.predict(probe) == model.predict(probe)
+
+
+def test_a_model_file_of_another_format_is_refused(model: TriageModel, tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["meta"] = np.array('{"format": 999}')
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="format 999"):
+        TriageModel.load(path)
+
+
+def test_cues_name_the_words_behind_the_category(model: TriageModel) -> None:
+    [prediction] = model.predict(["楼道灯又不亮了"])
+    assert prediction.category == "repair.corridor_light"
+    assert prediction.cues and all(isinstance(c, str) and c for c in prediction.cues)
+
+
+def test_the_urgency_threshold_keeps_every_urgent_example(model: TriageModel) -> None:
+    scores = model.predict([e.text for e in EXAMPLES])
+    urgent = [s.urgent_score for s, e in zip(scores, EXAMPLES, strict=True) if e.urgent]
+    assert 0.1 <= model.urgent_threshold <= 0.5
+    assert min(urgent) >= model.urgent_threshold
+
+
+def test_training_needs_two_categories() -> None:
+    with pytest.raises(ValueError, match="two categories"):
+        train([Example("灯坏了", "repair.corridor_light", False)])
+
+
+def test_an_empty_batch_predicts_nothing(model: TriageModel) -> None:
+    assert model.predict([]) == []
