@@ -125,15 +125,25 @@ def _kind(digits: str) -> str | None:
     return None
 
 
-def _plausible(norm: str, groups: list[_Group]) -> bool:
+def _plausible(norm: str, groups: list[_Group], whole_run: bool) -> bool:
     """Whether joined groups look like one number written in parts: 138 5709 6627, 0571-8765 4321,
     (0571)87654321, 1 3 8 …, and not a room, a date and a time side by side ("300 1990.1.10").
 
-    Short Arabic groups (one or two digits) only come glued to Chinese numerals or in a number
-    spelt digit by digit; the separators are all alike, except the first (after the area code or
-    the first three digits).
+    The separators are all alike, except the first (after the area code or the first three
+    digits). Short Arabic groups (one or two digits) only come glued to Chinese numerals, in a
+    number spelt digit by digit, or when the groups are the whole run (138 57 09 66 27).
     """
     if len(groups) == 1:
+        return True
+    separators = [
+        norm[a.end : b.start].replace(" ", "") or " "
+        for a, b in pairwise(groups)
+        if b.start > a.end
+    ]
+    kinds = {sep for sep in separators[1:] if "(" not in sep and ")" not in sep}
+    if len(kinds) > 1:
+        return False
+    if whole_run and len(set(separators)) <= 1:
         return True
     arabic = [g for g in groups if not g.chinese]
     spelt_out = all(len(g.digits) == 1 for g in arabic)
@@ -144,13 +154,7 @@ def _plausible(norm: str, groups: list[_Group]) -> bool:
         glued_after = k < len(groups) - 1 and not group.separated_after
         if not (glued_before or glued_after):
             return False
-    separators = [
-        norm[a.end : b.start].replace(" ", "") or " "
-        for a, b in pairwise(groups)
-        if b.start > a.end
-    ]
-    kinds = {sep for sep in separators[1:] if "(" not in sep and ")" not in sep}
-    return len(kinds) <= 1
+    return True
 
 
 def _cue_before(norm: str, start: int) -> tuple[str | None, bool]:
@@ -194,7 +198,9 @@ def find_phones(text: str) -> list[PhoneGuess]:
                 if len(digits) > 12:
                     break
                 kind = _kind(digits)
-                if kind is not None and _plausible(norm, groups[i : j + 1]):
+                if kind is not None and _plausible(
+                    norm, groups[i : j + 1], i == 0 and j == len(groups) - 1
+                ):
                     best = (j, kind)
                     if groups[j].separated_after:
                         break  # standing alone: take it rather than something longer

@@ -39,13 +39,29 @@ GENERIC_SUFFIXES: tuple[str, ...] = (
     "公寓",
     "花苑",
     "大院",
+    "家属院",
+    "家属区",
+    "家属楼",
     "苑",
     "园",
     "村",
     "里",
 )
 # What may follow a compound's form and still belong to it: 棉纺厂宿舍区, 桂花苑小区, 钢厂宿舍.
-_TRAILING = ("宿舍区", "宿舍", "小区", "新村", "花园", "家园", "公寓", "大院", "区")
+_TRAILING = (
+    "宿舍区",
+    "宿舍",
+    "家属院",
+    "家属区",
+    "家属楼",
+    "小区",
+    "新村",
+    "花园",
+    "家园",
+    "公寓",
+    "大院",
+    "区",
+)
 # Everyday words that are not taken for a compound unless a building, unit or suffix follows.
 STOP_WORDS: frozenset[str] = frozenset(
     {
@@ -77,28 +93,36 @@ STOP_WORDS: frozenset[str] = frozenset(
     }
 )
 # After a compound's alias or stem, these make it a street, community, road, school… instead.
+# (路灯, 路口, 路边 are the compound's own: 大乐园路灯坏了.)
 _NOT_A_COMPOUND_AFTER = re.compile(
-    r"街道|社区|居委|派出所|路|街|镇|大道|公园|医院|小学|中学|学校|幼儿园|菜场|市场|公司|广场|站"
+    r"街道|社区|居委|派出所|(?:路|街)(?![灯口边面上旁头])|镇|大道|公园|医院|小学|中学|学校"
+    r"|幼儿园|菜场|市场|公司|站(?![着在岗])"
 )
 
 _NUM = r"(?:[0-9]{1,3}|[一二三四五六七八九十]{1,3})"
 # 号 alone is a building only when what follows does not make it a date or a thing's number.
 _NOT_BUILDING_AFTER_HAO = (
     r"[0-9一二三四五六七八九十]*[日月点]|线|床|窗|机|位|桌|口|[上下早晚中]午|晚上|早上|凌晨"
-    r"|[前后起到至]|开始|以[前后]|之[前后]"
+    r"|门|[前后起到至]|开始|以[前后]|之[前后]"
 )
-_BUILDING_MARK = rf"(?:号楼|幢|栋|座|#楼?|号(?!{_NOT_BUILDING_AFTER_HAO}))"
+_BUILDING_MARK = rf"(?:号楼|幢楼?|栋楼?|座楼?|#楼?|号(?!{_NOT_BUILDING_AFTER_HAO}))"
 _UNIT_MARK = r"(?:单元|门(?![口外前卫岗禁铃锁框牌面把头]))"
-_ROOM = r"(?P<room>[0-9]{3,4})(?:室|号(?!楼))?(?![0-9年元块月日号点时分岁楼层.%万])"
+# A room: 3–4 digits not followed by what makes them a year, money, a time, a floor, or the
+# first group of a phone number (138 5709 6627).
+_ROOM = (
+    r"(?P<room>[1-9][0-9]{2,3})(?:室|号(?!楼))?"
+    r"(?![0-9年元块月日号点时分岁楼层.%万]|[ .-][0-9]{4}[ .-]?[0-9]{4}(?![0-9]))"
+)
 _GAP = r"[ ,:、的]{0,3}"
-_SEP = r"[ ,、-]{0,2}"
+_SEP = r"[ ,、的-]{0,2}"
+_FLOOR = rf"(?:{_SEP}{_NUM}[楼层])"
 
 # The address right after a compound: building, unit, room in that order, each optional.
 _ADDRESS_RE = re.compile(
     rf"{_GAP}(?:"
     rf"(?P<sb>[0-9]{{1,3}})-(?P<su>[0-9]{{1,2}})(?:-(?P<sr>[0-9]{{3,4}}))?(?![0-9])"
     rf"|(?P<sb2>[0-9]{{1,3}})-(?P<sr2>[0-9]{{3,4}})(?![0-9])"
-    rf"|(?:(?P<b>{_NUM})(?P<bm>{_BUILDING_MARK}))?(?:{_SEP}(?P<u>{_NUM}){_UNIT_MARK})?(?:{_SEP}{_ROOM})?"
+    rf"|(?:(?P<b>{_NUM})(?P<bm>{_BUILDING_MARK}))?(?:{_SEP}(?P<u>{_NUM}){_UNIT_MARK})?{_FLOOR}?(?:{_SEP}{_ROOM})?"
     r")"
 )
 # A building named anywhere, with a marker that cannot mean anything else.

@@ -263,3 +263,21 @@ def test_any_writing_of_a_known_address(
     tail = data.draw(st.sampled_from(["楼道灯坏了", " 漏水", "，电话13857096627", "。"]))
     text = f"{lead}{written_name}{gap}{number}{mark}{unit}{room}{'室' if room else ''}{tail}"
     assert place(text) == (name, building.name, f"{unit_no}单元", room or None), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("青石新村5幢的2单元", ("青石新村", "5幢", "2单元", None)),
+        ("青石新村5栋楼2单元", ("青石新村", "5幢", "2单元", None)),
+        ("青石新村5幢2单元3楼301", ("青石新村", "5幢", "2单元", "301")),
+        ("棉纺厂家属院3幢", ("棉纺厂宿舍", "3幢", None, None)),
+        ("青石新村2号门那边", ("青石新村", None, None, None)),  # a gate, not a building
+        ("东湖路灯坏了", ("东湖小区", None, None, None)),  # the compound's street lamp
+        ("东湖路派出所", (None, None, None, None)),  # a road
+        ("青石新村5幢2单元 138 5709 6627", ("青石新村", "5幢", "2单元", None)),
+        ("青石新村5幢2单元302 13857096627", ("青石新村", "5幢", "2单元", "302")),
+    ],
+)
+def test_more_forms_and_what_they_are_not(text: str, expected: tuple[str | None, ...]) -> None:
+    assert place(text) == expected
