@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanjia.console import views
+from guanjia.console import roster_views, views
 
 app_name = "console"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("new/lookup", views.lookup, name="lookup"),
     path("t/<str:number>/", views.ticket, name="ticket"),
     path("t/<str:number>/<str:action>/", views.act, name="act"),
+    path("roster/", roster_views.roster, name="roster"),
+    path("roster/<str:what>/", roster_views.roster_add, name="roster-add"),
+    path("roster/<str:what>/<int:pk>/delete/", roster_views.roster_delete, name="roster-delete"),
     path("print/t/<str:number>/", views.print_ticket, name="print-ticket"),
     path("print/posters/", views.print_posters, name="print-posters"),
     path(

@@ -11,7 +11,7 @@ from guanjia.dispatch import engine
 from guanjia.dispatch.models import DispatchRule, StreetDispatchSettings
 from guanjia.org.models import Compound
 from guanjia.people.models import StaffProfile, Vendor
-from guanjia.people.selectors import handler_on_duty
+from guanjia.people.selectors import duty_prefetches, handler_on_duty
 from guanjia.tickets.models import OPEN_STATUSES, Ticket
 
 
@@ -70,8 +70,10 @@ def dispatch_candidates(
 ) -> list[engine.CandidateIn]:
     """Every active handler of the street qualified for `category`, as the engine's input.
 
-    Four queries in all: the profiles with their open workload, last assignment and assignments
-    today counted in one aggregate; their shifts; their compounds; the dedicated-handler rule.
+    A fixed number of queries: the profiles with their open workload, last assignment and
+    assignments today counted in one aggregate; their shifts, leave and covers near `now`
+    (people.selectors.duty_prefetches: leave removes, a cover adds); their compounds; the
+    dedicated-handler rule.
     """
     day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     skilled = StaffProfile.skills.through.objects.filter(servicecategory_id=category.pk).values(
@@ -95,7 +97,9 @@ def dispatch_candidates(
                 assigned, filter=Q(user__assigned_tickets__dispatched_at__gte=day_start)
             ),
         )
-        .prefetch_related("shifts", Prefetch("compounds", queryset=Compound.objects.only("id")))
+        .prefetch_related(
+            *duty_prefetches(now), Prefetch("compounds", queryset=Compound.objects.only("id"))
+        )
         .order_by("user__username")
     )
     designations = dispatch_designations(

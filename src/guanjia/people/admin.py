@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.admin import StreetScopedAdmin, ViewerField
 from guanjia.people.access import AnyUser, contact_visible, name_for, phone_for
-from guanjia.people.models import Resident, Shift, StaffProfile, User, Vendor
+from guanjia.people.models import Cover, Leave, Resident, Shift, StaffProfile, User, Vendor
 
 
 @admin.register(User)
@@ -125,3 +125,32 @@ class ResidentAdmin(StreetScopedAdmin):
 
     def get_exclude(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return () if contact_visible(request.user) else ("phone", "name")
+
+
+class _RosterAdmin(StreetScopedAdmin):
+    """Leave and covers are recorded on the roster page (/console/roster/), through the services
+    that check them; the back office lists them and may delete one."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Leave)
+class LeaveAdmin(_RosterAdmin):
+    list_select_related = ("staff__user", "street")
+    list_display = ("staff", "start", "end", "reason", "street")
+    list_filter = (("street", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("staff__user__username", "staff__user__display_name", "reason")
+    date_hierarchy = "start"
+
+
+@admin.register(Cover)
+class CoverAdmin(_RosterAdmin):
+    list_display = ("day", "staff", "substitute", "reason", "street")
+    list_select_related = ("staff__user", "substitute__user", "street")
+    list_filter = (("street", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("staff__user__username", "substitute__user__username", "reason")
+    date_hierarchy = "day"

@@ -48,7 +48,7 @@ def staff_list(request: HttpRequest, filters: Query[StaffFilters]) -> list[Staff
         if category is None:
             raise InvalidInput(_("Unknown service."), code="unknown_category", field="category")
     now = timezone.now()
-    return [_staff_out(p, now) for p in staff_with_workload(user, category=category)]
+    return [_staff_out(p, now) for p in staff_with_workload(user, category=category, now=now)]
 
 
 def _staff_out(p: StaffProfile, now: dt.datetime) -> StaffOut:

@@ -175,3 +175,74 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Leave(models.Model):
+    """请假: a staff member off duty from `start` to `end`, both days included.
+
+    A shift belongs to the day it starts: leave on a day takes away the shifts that start on it,
+    a night shift's hours after midnight included. Written through people.services.leave_create.
+    """
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="leaves", verbose_name=_("staff")
+    )
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leave")
+        ordering = ["start", "staff"]
+        indexes = [models.Index(fields=["staff", "end"], name="leave_staff_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="leave_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.start}–{self.end}"
+
+
+class Cover(models.Model):
+    """顶班: on `day`, `substitute` works the shifts `staff` has on that weekday, in their place.
+
+    While the cover stands the substitute is on duty in those hours and `staff` is not. Written
+    through people.services.cover_create.
+    """
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="covered", verbose_name=_("staff")
+    )
+    substitute = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="covers", verbose_name=_("covered by")
+    )
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("cover")
+        verbose_name_plural = _("covers")
+        ordering = ["day", "staff"]
+        indexes = [models.Index(fields=["substitute", "day"], name="cover_substitute_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "day"], name="cover_one_per_day"),
+            models.CheckConstraint(
+                condition=~models.Q(substitute=models.F("staff")), name="cover_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.staff} → {self.substitute}"

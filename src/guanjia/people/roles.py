@@ -17,6 +17,10 @@ CALLBACK = "tickets.callback_ticket"  # record ratings from a call-back (回访)
 EXTEND = "tickets.extend_ticket"  # approve a new deadline (延期)
 CREATE_FOR_OTHERS = "tickets.create_for_others"  # take orders on a caller's behalf
 ASSIGN_MATTER = "tickets.assign_matter"  # assign matters to departments (交办, 一件事)
+# The duty roster (排班, /console/roster/): who reads it (dispatchers, managers) and who changes
+# shifts, leave and covers on it (managers).
+ROSTER_VIEW = "people.view_staffprofile"
+ROSTER_EDIT = "people.change_shift"
 
 ROLE_LABELS = {
     "resident": _("Resident"),
@@ -59,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ADMIN_VIEW,
         "people.view_staffprofile",
         "people.view_vendor",
+        "people.view_leave",
+        "people.view_cover",
         "dispatch.view_dispatchrule",
     ],
     "worker": [HANDLE, "tickets.view_ticket", "tickets.view_ticketevent"],
@@ -81,6 +87,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "people.add_shift",
         "people.change_shift",
         "people.delete_shift",
+        # The duty roster (/console/roster/): leave (请假) and covers (顶班).
+        "people.view_leave",
+        "people.delete_leave",
+        "people.view_cover",
+        "people.delete_cover",
         "people.view_vendor",
         "people.change_vendor",
         "people.view_resident",

@@ -1,8 +1,11 @@
-"""Writes to people: accounts."""
+"""Writes to people: accounts, department members and the duty roster."""
+
+import datetime as dt
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.catalog.models import HandlerKind, ServiceCategory
@@ -10,7 +13,7 @@ from guanjia.core.errors import InvalidInput
 from guanjia.core.phones import phone_normalize
 from guanjia.org.models import Department, DepartmentMember, Street
 from guanjia.people import roles
-from guanjia.people.models import StaffProfile, User
+from guanjia.people.models import Cover, Leave, Shift, StaffProfile, User
 
 PASSWORD_MIN_LENGTH = 8
 DISPLAY_NAME_MAX = 50
@@ -179,3 +182,224 @@ def department_member_add(
         member.is_head = True
         member.save(update_fields=["is_head"])
     return member
+
+
+# The duty roster (排班): weekly shifts, leave (请假) and cover (顶班) -------------------------
+
+REASON_MAX = 200
+LEAVE_MAX_DAYS = 366
+
+
+def _staff_name(profile: StaffProfile) -> str:
+    return str(profile.user)
+
+
+@transaction.atomic
+def shift_create(*, staff: StaffProfile, weekday: int, start: dt.time, end: dt.time) -> Shift:
+    """Add a weekly shift. `end` before `start` runs past midnight; an empty window (start equal
+    to end) and a window overlapping another shift of the same person on that weekday are
+    refused."""
+    if not 0 <= weekday <= 6:
+        raise InvalidInput(_("Choose a day of the week."), code="invalid", field="weekday")
+    if start == end:
+        raise InvalidInput(
+            _("A shift must end at another time than it starts."), code="empty_shift", field="end"
+        )
+
+    def minutes(s: dt.time, e: dt.time) -> tuple[int, int]:
+        first = s.hour * 60 + s.minute
+        last = e.hour * 60 + e.minute
+        return first, last if last > first else last + 24 * 60
+
+    a, b = minutes(start, end)
+    for other in Shift.objects.filter(staff=staff, weekday=weekday):
+        c, d = minutes(other.start, other.end)
+        if a < d and c < b:
+            raise InvalidInput(
+                _("%(name)s already has a shift %(start)s–%(end)s that day.")
+                % {
+                    "name": _staff_name(staff),
+                    "start": other.start.strftime("%H:%M"),
+                    "end": other.end.strftime("%H:%M"),
+                },
+                code="shift_overlap",
+                field="start",
+            )
+    return Shift.objects.create(staff=staff, weekday=weekday, start=start, end=end)
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift) -> None:
+    """Remove a weekly shift. Covers already recorded for its days stay: they name a day, not a
+    shift, and the substitute works whatever shifts remain that day (none: nothing)."""
+    shift.delete()
+
+
+def _reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise InvalidInput(_("Please give a reason."), code="required", field="reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(
+            _("Too long: at most %(limit)d characters.") % {"limit": REASON_MAX},
+            code="too_long",
+            field="reason",
+        )
+    return reason
+
+
+@transaction.atomic
+def leave_create(
+    *,
+    staff: StaffProfile,
+    start: dt.date,
+    end: dt.date,
+    reason: str,
+    actor: User | None,
+    now: dt.datetime | None = None,
+) -> Leave:
+    """Record leave (请假) for whole days, `start` to `end` included: the person is off duty on
+    those days (people/duty.py). Refused: an end before the start, more than LEAVE_MAX_DAYS
+    days, no reason, leave overlapping leave already recorded, and leave on a day the person
+    covers someone else's shift (remove that cover first)."""
+    reason = _reason(reason, required=True)
+    if end < start:
+        raise InvalidInput(
+            _("The last day of leave cannot be before the first."),
+            code="end_before_start",
+            field="end",
+        )
+    if (end - start).days + 1 > LEAVE_MAX_DAYS:
+        raise InvalidInput(
+            _("Leave is recorded for at most %(days)d days at a time.") % {"days": LEAVE_MAX_DAYS},
+            code="too_long",
+            field="end",
+        )
+    name = _staff_name(staff)
+    clash = Leave.objects.filter(staff=staff, start__lte=end, end__gte=start).first()
+    if clash is not None:
+        raise InvalidInput(
+            _("%(name)s is already on leave from %(start)s to %(end)s.")
+            % {"name": name, "start": clash.start, "end": clash.end},
+            code="leave_overlap",
+            field="start",
+        )
+    cover = (
+        Cover.objects.filter(substitute=staff, day__range=(start, end))
+        .select_related("staff__user")
+        .first()
+    )
+    if cover is not None:
+        raise InvalidInput(
+            _("%(name)s covers %(other)s's shift on %(day)s; remove that cover first.")
+            % {"name": name, "other": _staff_name(cover.staff), "day": cover.day},
+            code="covering",
+            field="start",
+        )
+    return Leave.objects.create(
+        street_id=staff.street_id,
+        staff=staff,
+        start=start,
+        end=end,
+        reason=reason,
+        created_by=actor,
+        created_at=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def leave_delete(*, leave: Leave) -> None:
+    """Withdraw leave: the person's shifts on those days count again."""
+    leave.delete()
+
+
+@transaction.atomic
+def cover_create(
+    *,
+    staff: StaffProfile,
+    substitute: StaffProfile,
+    day: dt.date,
+    reason: str = "",
+    actor: User | None,
+    now: dt.datetime | None = None,
+) -> Cover:
+    """Record a cover (顶班): on `day` the substitute works `staff`'s shifts of that weekday in
+    their place (people/duty.py).
+
+    The substitute must be another active staff member (not a vendor's) of the same street who
+    shares one of `staff`'s skills, and not on leave that day. `staff` must have a shift that day,
+    and one cover per person and day.
+    """
+    reason = _reason(reason, required=False)
+    name, other = _staff_name(staff), _staff_name(substitute)
+    if substitute.pk == staff.pk:
+        raise InvalidInput(
+            _("Choose someone else to cover %(name)s's shift.") % {"name": name},
+            code="cover_self",
+            field="substitute",
+        )
+    if substitute.street_id != staff.street_id:
+        raise InvalidInput(
+            _("%(name)s works in another street.") % {"name": other},
+            code="other_street",
+            field="substitute",
+        )
+    if not (substitute.active and substitute.user.is_active) or substitute.vendor_id is not None:
+        raise InvalidInput(
+            _("%(name)s cannot cover a shift.") % {"name": other},
+            code="not_staff",
+            field="substitute",
+        )
+    skills = set(staff.skills.values_list("pk", flat=True))
+    if skills and not substitute.skills.filter(pk__in=skills).exists():
+        raise InvalidInput(
+            _("%(substitute)s has none of %(name)s's skills.")
+            % {"substitute": other, "name": name},
+            code="not_qualified",
+            field="substitute",
+        )
+    if not Shift.objects.filter(staff=staff, weekday=day.weekday()).exists():
+        raise InvalidInput(
+            _("%(name)s has no shift on %(day)s: there is nothing to cover.")
+            % {"name": name, "day": day},
+            code="no_shift",
+            field="day",
+        )
+    if Leave.objects.filter(staff=substitute, start__lte=day, end__gte=day).exists():
+        raise InvalidInput(
+            _("%(name)s is on leave on %(day)s.") % {"name": other, "day": day},
+            code="on_leave",
+            field="substitute",
+        )
+    taken = Cover.objects.filter(staff=staff, day=day).select_related("substitute__user").first()
+    if taken is not None:
+        raise InvalidInput(
+            _("%(name)s's shift on %(day)s is already covered by %(other)s.")
+            % {"name": name, "day": day, "other": _staff_name(taken.substitute)},
+            code="already_covered",
+            field="day",
+        )
+    try:
+        with transaction.atomic():
+            return Cover.objects.create(
+                street_id=staff.street_id,
+                staff=staff,
+                substitute=substitute,
+                day=day,
+                reason=reason,
+                created_by=actor,
+                created_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        # Recorded by someone else between the check above and this insert.
+        raise InvalidInput(
+            _("%(name)s's shift on %(day)s is already covered.") % {"name": name, "day": day},
+            code="already_covered",
+            field="day",
+        ) from None
+
+
+@transaction.atomic
+def cover_delete(*, cover: Cover) -> None:
+    """Withdraw a cover: the shift is the covered person's again."""
+    cover.delete()

@@ -190,8 +190,9 @@ def test_candidates_take_a_fixed_number_of_queries(
 ) -> None:
     category = ServiceCategory.objects.get(code="repair.door_access")  # 8 handlers
     compound_id = Unit.objects.filter(street=demo_street).first().building.compound_id  # type: ignore[union-attr]
-    # Profiles with their workload aggregate, shifts, compounds, the rule.
-    with django_assert_num_queries(4):
+    # Profiles with their workload aggregate, shifts, leave, covers of them, covers they work,
+    # compounds, the rule (people.selectors.duty_prefetches).
+    with django_assert_num_queries(7):
         found = dispatch_candidates(
             street_id=demo_street.pk,
             category=category,
