@@ -12,12 +12,14 @@ Rules worth knowing:
   路, 小学… is that street, community or road, not the compound.
 - If several compounds are named, the one followed by a building wins, else the first.
 - Building, unit and room are read right after the compound (青石新村3幢2单元302室, 青石3-2-301,
-  红星2栋, 机械厂三号楼, 3#楼, 2门); failing that, a building written with its marker (幢, 栋,
-  号楼) elsewhere in the message counts. Floors (三楼, 二楼到四楼), dates (3月3号), times,
-  counts (两栋楼, 3个) and money are never buildings. The number is mapped to the building of that
-  compound as the org names it (3栋 → 3号楼 when the org says 号楼); a number the compound lacks
-  gives no building. Without a compound there is no building or unit, but a clear room
-  (302室, 2单元302) is still returned.
+  红星2栋, 机械厂三号楼, 第三栋, 3#楼, 2门); failing that, a building written with its marker (幢,
+  栋, 号楼) elsewhere in the message counts, if it is the only building named. Two buildings
+  (3幢与4幢之间, 4幢 5幢 6幢都有) give none. A unit or room said later about the same building
+  completes the address (…3幢与围墙之间…影响3幢1单元). Floors (三楼, 二楼到四楼), dates
+  (3月3号), times, counts (两栋楼, 3个) and money are never buildings. The number is mapped to
+  the building of that compound as the org names it (3栋 → 3号楼 when the org says 号楼); a
+  number the compound lacks gives no building. Without a compound there is no building or
+  unit, but a clear room (302室, 2单元302) is still returned.
 """
 
 from __future__ import annotations
@@ -120,14 +122,14 @@ _FLOOR = rf"(?:{_SEP}{_NUM}[楼层])"
 # The address right after a compound: building, unit, room in that order, each optional.
 _ADDRESS_RE = re.compile(
     rf"{_GAP}(?:"
-    rf"(?P<sb>[0-9]{{1,3}})-(?P<su>[0-9]{{1,2}})(?:-(?P<sr>[0-9]{{3,4}}))?(?![0-9])"
+    rf"(?P<sb>[0-9]{{1,3}})-(?P<su>[1-9])(?:-(?P<sr>[0-9]{{3,4}}))?(?![0-9])"
     rf"|(?P<sb2>[0-9]{{1,3}})-(?P<sr2>[0-9]{{3,4}})(?![0-9])"
-    rf"|(?:(?P<b>{_NUM})(?P<bm>{_BUILDING_MARK}))?(?:{_SEP}(?P<u>{_NUM}){_UNIT_MARK})?{_FLOOR}?(?:{_SEP}{_ROOM})?"
+    rf"|(?:第?(?P<b>{_NUM})(?P<bm>{_BUILDING_MARK}))?(?:{_SEP}(?P<u>{_NUM}){_UNIT_MARK})?{_FLOOR}?(?:{_SEP}{_ROOM})?"
     r")"
 )
 # A building named anywhere, with a marker that cannot mean anything else.
 _LOOSE_BUILDING_RE = re.compile(
-    rf"(?<![几两多第0-9一二三四五六七八九十])(?P<b>{_NUM})(?P<bm>号楼|幢|栋(?!楼(?![下上道梯顶前后里]))|#楼?)"
+    rf"(?<![几两多这那整每哪同0-9一二三四五六七八九十])(?P<b>{_NUM})(?P<bm>号楼|幢|栋(?!楼(?![下上道梯顶前后里]))|#楼?)"
     rf"(?:{_SEP}(?P<u>{_NUM}){_UNIT_MARK})?(?:{_SEP}{_ROOM})?"
 )
 _LONE_UNIT_RE = re.compile(rf"(?<![0-9一二三四五六七八九十幢栋楼#-])(?P<u>{_NUM})单元")
