@@ -425,8 +425,19 @@ def find_place(text: str, gaz: Gazetteer) -> PlaceGuess:
         unit=unit,
         room=room,
         reasons=reasons,
-        spans=sorted(set(spans)),
+        spans=_merged(spans),
     )
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order, overlapping ones joined (touching ones stay apart)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _read_address(match: re.Match[str]) -> tuple[int | None, int | None, str | None]:

@@ -158,3 +158,12 @@ def test_addresses_dates_and_amounts_are_never_phones(
     ]
     for text in texts:
         assert find_phone(text) is None, text
+
+
+@given(st.text(alphabet="0123456789一二三四五六七八九〇幺两 -.()电话，幢室", max_size=60))
+def test_whatever_is_found_is_a_phone_inside_the_text(text: str) -> None:
+    for guess in find_phones(text):
+        start, end = guess.span
+        assert 0 <= start < end <= len(text)
+        assert len(guess.digits) in (11, 12)
+        assert guess.digits[0] in "01"

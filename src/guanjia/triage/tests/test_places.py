@@ -281,3 +281,31 @@ def test_any_writing_of_a_known_address(
 )
 def test_more_forms_and_what_they_are_not(text: str, expected: tuple[str | None, ...]) -> None:
     assert place(text) == expected
+
+
+PIECES = [
+    "青石",
+    "新村",
+    "3幢",
+    "2单元",
+    "302",
+    "室",
+    "-",
+    " ",
+    "楼",
+    "号",
+    "十二",
+    "棉纺厂",
+    "两栋",
+    "，",
+    "第",
+]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join) | st.text(max_size=60))
+def test_any_text_gives_ordered_spans_inside_it(text: str) -> None:
+    guess = find_place(text, GAZ)
+    assert all(0 <= a < b <= len(text) for a, b in guess.spans)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(guess.spans, guess.spans[1:], strict=False))
+    if guess.building is not None:
+        assert guess.compound is not None
