@@ -200,10 +200,10 @@ class _Matcher:
         for index, compound in enumerate(compounds):
             written = [(normalise(compound.name), "name")]
             written += [(normalise(alias), "alias") for alias in compound.aliases if alias]
-            for text, _kind in list(written):
-                stem = _stem(text)
-                if stem:
-                    written.append((stem, "stem"))
+            # Only the name has a stem: an alias is a short form already (桂花园 → 桂花 is a tree).
+            stem = _stem(written[0][0])
+            if stem:
+                written.append((stem, "stem"))
             for text, kind in written:
                 claims.setdefault(text, set()).add(index)
                 previous = kinds.get((text, index))
