@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanjia.console import roster_views, views
+from guanjia.console import plan_views, roster_views, views
 
 app_name = "console"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("roster/", roster_views.roster, name="roster"),
     path("roster/<str:what>/", roster_views.roster_add, name="roster-add"),
     path("roster/<str:what>/<int:pk>/delete/", roster_views.roster_delete, name="roster-delete"),
+    path("plan/", plan_views.plan, name="plan"),
+    path("plan/apply", plan_views.plan_apply, name="plan-apply"),
     path("print/t/<str:number>/", views.print_ticket, name="print-ticket"),
     path("print/posters/", views.print_posters, name="print-posters"),
     path(

@@ -143,7 +143,7 @@ def _pair_cost(problem: Problem, order: Order, worker: Worker, k: int) -> float:
     )
 
 
-def _plan_from_pairs(problem: Problem, pairs: Sequence[tuple[int, int]]) -> Plan:
+def plan_from_pairs(problem: Problem, pairs: Sequence[tuple[int, int]]) -> Plan:
     """Sequence each worker's orders (highest priority first) and price the plan."""
     per_worker: dict[int, list[int]] = defaultdict(list)
     for oi, wi in pairs:
@@ -173,7 +173,7 @@ def plan_optimal(problem: Problem, *, encoding: str = "auto") -> Plan:
     orders, workers = problem.orders, problem.workers
     n, n_workers = len(orders), len(workers)
     if n == 0 or n_workers == 0:
-        return _plan_from_pairs(problem, [])
+        return plan_from_pairs(problem, [])
     categories = sorted({o.category for o in orders})
     cat_index = {c: i for i, c in enumerate(categories)}
     order_cat = np.fromiter((cat_index[o.category] for o in orders), dtype=np.intp, count=n)
@@ -187,7 +187,7 @@ def plan_optimal(problem: Problem, *, encoding: str = "auto") -> Plan:
     slots = np.minimum(np.fromiter((w.free for w in workers), np.int64, n_workers), allowed.sum(0))
     pair_o, pair_w = np.nonzero(allowed)
     if len(pair_o) == 0:
-        return _plan_from_pairs(problem, [])
+        return plan_from_pairs(problem, [])
 
     prio = np.fromiter((o.priority for o in orders), float, n)
     ox = np.fromiter((o.x for o in orders), float, n)
@@ -283,7 +283,7 @@ def plan_optimal(problem: Problem, *, encoding: str = "auto") -> Plan:
             break
         limit = np.where(grow, np.minimum(slots, 2 * limit), limit)
     pairs = list(zip(pair_o[chosen].tolist(), pair_w[chosen].tolist(), strict=True))
-    return _plan_from_pairs(problem, pairs)
+    return plan_from_pairs(problem, pairs)
 
 
 def plan_greedy(problem: Problem) -> Plan:
@@ -312,4 +312,4 @@ def plan_greedy(problem: Problem) -> Plan:
         if best >= 0:
             room[best] -= 1
             pairs.append((oi, best))
-    return _plan_from_pairs(problem, pairs)
+    return plan_from_pairs(problem, pairs)

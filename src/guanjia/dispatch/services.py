@@ -1,10 +1,13 @@
-"""Writes for dispatch: automatic assignment of a new order and the life-safety page.
+"""Writes for dispatch: automatic assignment of a new order and the life-safety page, and a
+dispatcher's backlog plan applied.
 
-Both run inside ticket_create's transaction, so an order, its automatic dispatch and the
+The first two run inside ticket_create's transaction, so an order, its automatic dispatch and the
 notifications they cause commit together or not at all.
 """
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -102,3 +105,64 @@ def _dispatch(ticket: Ticket, pick: engine.Ranked, note: str, now: dt.datetime) 
 
 def _auto_note(pick: engine.Ranked) -> str:
     return (_("Auto-dispatch: %(reasons)s") % {"reasons": pick.explanation})[:500]
+
+
+@dataclass(frozen=True)
+class PlannedDispatch:
+    """One ticked row of a backlog plan: the order, the version the preview saw, the worker."""
+
+    ticket_id: int
+    version: int
+    assignee_id: int
+
+
+@dataclass(frozen=True)
+class BacklogApplied:
+    dispatched: tuple[Ticket, ...]
+    skipped: tuple[int, ...]  # ticket ids changed meanwhile (or no longer this user's to send)
+
+
+def backlog_apply(
+    *, actor: User, rows: Sequence[PlannedDispatch], now: dt.datetime | None = None
+) -> BacklogApplied:
+    """Dispatch the rows of a backlog plan the dispatcher kept, each through ticket_transition
+    with the version the preview saw: an order that changed since (dispatched by someone else,
+    cancelled, merged) is skipped, never overwritten, and so is one whose worker may no longer
+    take it. Each dispatch is its own transaction, so one skipped row leaves the others done;
+    sending the same rows twice dispatches nothing the second time."""
+    from guanjia.core.errors import GuanjiaError
+    from guanjia.tickets.access import ticket_scope
+    from guanjia.tickets.services import ticket_transition
+
+    now = now or timezone.now()
+    ids = {r.ticket_id for r in rows}
+    tickets = {
+        t.pk: t
+        for t in ticket_scope(actor)
+        .filter(pk__in=ids)
+        .select_related("category", "compound", "street")
+    }
+    users = {u.pk: u for u in User.objects.filter(pk__in={r.assignee_id for r in rows})}
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("Planned with the backlog")
+    dispatched, skipped = [], []
+    for row in rows:
+        t, assignee = tickets.get(row.ticket_id), users.get(row.assignee_id)
+        if t is None or assignee is None or t.version != row.version:
+            skipped.append(row.ticket_id)
+            continue
+        try:
+            result = ticket_transition(
+                ticket=t,
+                action="dispatch",
+                actor=actor,
+                version=row.version,
+                assignee=assignee,
+                note=note,
+                now=now,
+            )
+        except GuanjiaError:
+            skipped.append(row.ticket_id)
+            continue
+        dispatched.append(result.ticket)
+    return BacklogApplied(dispatched=tuple(dispatched), skipped=tuple(skipped))
