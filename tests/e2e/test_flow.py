@@ -10,11 +10,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
-from test_console import _sign_in
+from test_console import _names, _sign_in  # 李师傅 电工, 王师傅 维修工
 from test_resident import _compound, _jpeg, _no_sideways_scroll
 
 from guanjia.notifications.backends import LocmemSMS
-from guanjia.people.models import StaffProfile, User
 from guanjia.testing import factories as f
 from guanjia.tickets.models import Ticket
 from guanjia.tickets.services import Rating, ticket_transition
@@ -34,25 +33,14 @@ def _context(browser: Any, viewport: dict[str, int]) -> Any:
     return context
 
 
-def _staff(world: Any) -> None:
-    for user, name, title in (
-        (world.worker, "李师傅", "电工"),
-        (world.other_worker, "王师傅", "维修工"),
-    ):
-        User.objects.filter(pk=user.pk).update(display_name=name)
-        StaffProfile.objects.filter(user=user).update(title=title)
-        StaffProfile.objects.get(user=user).skills.add(f.category("repair.drain"))
-    User.objects.filter(pk=world.dispatcher.pk).update(display_name="调度员小陈")
-
-
 def _earlier_month(world: Any, building: Any) -> None:
     """Three orders of the last days, handled and rated 5, 4 and 3."""
-    f.category("repair.drain", after_photo_required=False)
+    f.category("repair.water_electric", after_photo_required=False)
     unit = building.units.order_by("sort_key").first()
     now = timezone.now()
     for i, stars in enumerate(EARLIER_RATINGS, start=1):
         at = now - dt.timedelta(days=i + 1)
-        t = f.ticket(unit, code="repair.drain", phone=f"1390000000{i}", now=at)
+        t = f.ticket(unit, code="repair.water_electric", phone=f"1390000000{i}", now=at)
         ticket_transition(
             ticket=t, action="dispatch", actor=world.dispatcher, assignee=world.worker, now=at
         )
@@ -97,7 +85,7 @@ def test_an_order_from_the_phone_to_the_figures_and_back_under_my_orders(
     cache.clear()  # the per-address limits of earlier browser tests
     base = live_server.url
     building = _compound(world)
-    _staff(world)
+    _names(world)
     _earlier_month(world, building)
     photo = tmp_path / "after.jpg"
     photo.write_bytes(_jpeg(3000, 2000))
@@ -135,7 +123,7 @@ def test_an_order_from_the_phone_to_the_figures_and_back_under_my_orders(
     shot(resident, "flow-04-resident-describe")
     resident.get_by_role("button", name="提交报单").click()
     resident.wait_for_url(re.compile(r"/t/[^/]+/done$"))
-    ticket = Ticket.objects.exclude(category__code="repair.drain").get()
+    ticket = Ticket.objects.exclude(category__code="repair.water_electric").get()
     assert ticket.status == "new" and ticket.contact_phone == RESIDENT_PHONE
     shot(resident, "flow-05-resident-confirmation")
     resident.get_by_role("link", name="查看进度").click()
