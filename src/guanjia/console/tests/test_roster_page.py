@@ -5,7 +5,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from guanjia.people.models import Cover, Leave, Shift, StaffProfile
 from guanjia.people.services import shift_create
@@ -201,3 +203,20 @@ def test_another_streets_rows_do_not_exist_here(world: World) -> None:
     assert c.post(f"{URL}cover/", cover).status_code == 404
     assert c.post(f"{URL}holiday/").status_code == 404
     assert Shift.objects.filter(staff=elsewhere).count() == 1
+
+
+def test_the_page_takes_the_same_number_of_queries_for_more_staff(
+    world: World, shifts: Any
+) -> None:
+    c = _client(world.manager)
+
+    def measured() -> int:
+        with CaptureQueriesContext(connection) as q:
+            assert c.get(URL, WEEK).status_code == 200
+        return len(q)
+
+    first = measured()
+    for i in range(6):
+        extra = _profile(f.handler(world.street, "repair.corridor_light", username=f"more{i}"))
+        shift_create(staff=extra, weekday=i, start=dt.time(8), end=dt.time(18))
+    assert measured() == first
