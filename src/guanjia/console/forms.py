@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.catalog.models import ORDERABLE, ServiceCategory
+from guanjia.console import followup
 from guanjia.resident.forms import PlaceForm
 from guanjia.tickets.models import Channel
 
@@ -98,3 +99,16 @@ class OrderEntryForm(PlaceForm):
                 category.code if category else "",
             )
         )
+
+
+class FollowUpForm(forms.Form):
+    """One call-back's outcome from the 回访 list; the rating only when the resident was reached."""
+
+    version = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    outcome = forms.ChoiceField(choices=[(k, v) for k, v in followup.OUTCOMES.items()])
+    overall = forms.IntegerField(
+        label=gettext_lazy("Overall"), required=False, min_value=1, max_value=5
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("What the resident said"), required=False, max_length=500
+    )

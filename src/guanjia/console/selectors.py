@@ -4,10 +4,12 @@ ticket_scope (through tickets.selectors where one fits): what a user may not see
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
+from django.db.models import Case, Count, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanjia.catalog.models import FollowUp
+from guanjia.console import followup
 from guanjia.core.errors import InvalidInput
 from guanjia.core.phones import phone_normalize
 from guanjia.dispatch import engine
@@ -247,6 +249,8 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
             parts.append(_("into %(number)s") % {"number": p["original"]})
         if p.get("duplicate"):
             parts.append(_("duplicate %(number)s") % {"number": p["duplicate"]})
+        if e.type == followup.EVENT and p.get("outcome") in followup.OUTCOMES:
+            parts.append(str(followup.OUTCOMES[p["outcome"]]))
         if p.get("overall"):
             parts.append(_("rating %(overall)s/5") % {"overall": p["overall"]})
         if p.get("warnings"):
@@ -261,7 +265,9 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 at=e.at,
-                title=lifecycle.action_label(e.type),
+                title=_("Call-back")
+                if e.type == followup.EVENT
+                else lifecycle.action_label(e.type),
                 actor=_who(e.actor) if e.actor_id else _event_source(e),
                 detail=" · ".join(str(x) for x in parts),
                 system=e.actor_id is None,
@@ -287,3 +293,55 @@ def warning_label(code: str) -> str:
 def poster_compound(user: AnyUser, compound_id: int) -> Compound | None:
     """A compound of the user's streets with its street (for the hotline), or None."""
     return console_compounds(user).select_related("street").filter(pk=compound_id).first()
+
+
+# The call-back list (回访) shows at most this many orders; each call takes one off it.
+FOLLOWUP_CAP = 100
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    ticket: Ticket
+    reason: str
+    tried_at: dt.datetime | None  # the last unanswered call, if any
+
+
+def followup_rows(
+    user: AnyUser, *, now: dt.datetime, limit: int = FOLLOWUP_CAP
+) -> tuple[list[FollowUpRow], bool]:
+    """The orders due for a call-back (console/followup.py has the rule): unrated ones first,
+    the one closest to closing by itself first; then the sampled ratings, lowest first. At most
+    `limit`, and whether there were more; one query, nothing counted."""
+    last_try = (
+        TicketEvent.objects.filter(
+            ticket=OuterRef("pk"), type=followup.EVENT, at__gte=OuterRef("resolved_at")
+        )
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    qs = (
+        ticket_scope(user)
+        .filter(followup.due_filter(now))
+        .select_related("category", "compound", "building", "unit", "assignee")
+        .annotate(
+            unrated=Case(When(followup.UNRATED, then=0), default=1),
+            tried_at=Subquery(last_try),
+        )
+        .order_by("unrated", F("rating_overall").asc(nulls_first=True), "resolved_at", "id")
+    )
+    rows = list(qs[: limit + 1])
+    shown = [
+        FollowUpRow(t, _followup_reason(t), t.tried_at)  # type: ignore[attr-defined]
+        for t in rows[:limit]
+    ]
+    return shown, len(rows) > limit
+
+
+def _followup_reason(t: Ticket) -> str:
+    if t.status == lifecycle.RESOLVED:
+        return _("Not rated yet")
+    if t.rating_overall is not None and t.rating_overall <= followup.LOW_RATING_MAX:
+        return _("Low rating")
+    if t.category.follow_up == FollowUp.ALL:
+        return _("Every order of this service")
+    return _("Sample check")

@@ -22,4 +22,6 @@ urlpatterns = [
         views.print_compound_posters,
         name="print-compound-posters",
     ),
+    path("followup/", views.followup_list, name="followup"),
+    path("followup/<str:number>/", views.followup_call, name="followup-call"),
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -18,9 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanjia.catalog.selectors import catalog_active
-from guanjia.console import selectors
-from guanjia.console.forms import MAX_ID, ActionForm, OrderEntryForm, QueueFilterForm
+from guanjia.console import followup, selectors
+from guanjia.console.forms import (
+    MAX_ID,
+    ActionForm,
+    FollowUpForm,
+    OrderEntryForm,
+    QueueFilterForm,
+)
 from guanjia.console.qr import qr_svg
+from guanjia.console.services import CallResult, followup_record
 from guanjia.core.errors import Conflict, Forbidden, GuanjiaError, NotFound
 from guanjia.dispatch.selectors import dispatch_decision
 from guanjia.org.selectors import buildings_of, units_of
@@ -42,7 +50,7 @@ from guanjia.tickets.selectors import (
     ticket_get,
     ticket_possible_duplicates,
 )
-from guanjia.tickets.services import Rating, ticket_transition
+from guanjia.tickets.services import Rating, TransitionResult, ticket_transition
 
 security_log = logging.getLogger("guanjia.security")
 
@@ -279,13 +287,24 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         return HttpResponseRedirect(page)
     try:
         kwargs = _transition_kwargs(request, action, t, form.cleaned_data)
-        result = ticket_transition(
-            ticket=t,
-            action=action,
-            actor=request.user,
-            version=form.cleaned_data["version"],
-            **kwargs,
-        )
+        result: TransitionResult | CallResult
+        if action == "rate":
+            # A rating taken at the desk is a call-back (回访): recorded as one.
+            result = followup_record(
+                ticket=t,
+                actor=request.user,  # type: ignore[arg-type]
+                outcome=followup.REACHED,
+                version=form.cleaned_data["version"],
+                rating=kwargs["rating"],
+            )
+        else:
+            result = ticket_transition(
+                ticket=t,
+                action=action,
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                **kwargs,
+            )
     except Forbidden as e:
         raise PermissionDenied(str(e)) from e
     except Conflict as e:
@@ -507,3 +526,93 @@ def print_compound_posters(request: HttpRequest, compound_id: int) -> HttpRespon
         "emergency": _emergency_numbers(),
     }
     return render(request, "console/print_compound_posters.html", context)
+
+
+# Call-backs (回访) ------------------------------------------------------------------------------
+
+
+@require_GET
+@console_view(roles.CALLBACK)
+def followup_list(request: HttpRequest) -> HttpResponse:
+    """The finished orders whose residents should be called now (console/followup.py): all the
+    unrated ones and a sample of the rated ones, each with the number as the caller may see it
+    and the outcome buttons."""
+    now = timezone.now()
+    rows, more = selectors.followup_rows(request.user, now=now)
+    if rows and contact_visible(request.user):
+        security_log.info(
+            "contact shown user=%s orders=%d page=followup", request.user.get_username(), len(rows)
+        )
+    items = [
+        {
+            "row": r,
+            "t": r.ticket,
+            "name": name_for(request.user, r.ticket.contact_name),
+            "phone": phone_for(request.user, r.ticket.contact_phone),
+        }
+        for r in rows
+    ]
+    context = {
+        "items": items,
+        "more": more,
+        "cap": selectors.FOLLOWUP_CAP,
+        "contact_full": contact_visible(request.user),
+        "stars": range(5, 0, -1),
+        "retry_hours": followup.RETRY_HOURS,
+        "low": followup.LOW_RATING_MAX,
+        "now": now,
+    }
+    return render(request, "console/followup.html", context)
+
+
+@require_POST
+@console_view(roles.CALLBACK)
+def followup_call(request: HttpRequest, number: str) -> HttpResponse:
+    """Record one call's outcome; the list comes back with what happened said at the top."""
+    t = _ticket_or_404(request, number)
+    page = reverse("console:followup")
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label or name
+            messages.error(
+                request,
+                _("%(number)s: %(message)s")
+                % {"number": t.number, "message": f"{label} {' '.join(map(str, errors))}"},
+            )
+        return HttpResponseRedirect(page)
+    d = form.cleaned_data
+    rating = Rating(overall=d["overall"], comment=d["comment"] or "") if d["overall"] else None
+    try:
+        result = followup_record(
+            ticket=t,
+            actor=request.user,  # type: ignore[arg-type]
+            outcome=d["outcome"],
+            version=d["version"],
+            rating=rating,
+            note="" if t.status == lifecycle.RESOLVED else d["comment"] or "",
+        )
+    except Forbidden as e:
+        raise PermissionDenied(str(e)) from e
+    except GuanjiaError as e:
+        messages.error(request, _("%(number)s: %(message)s") % {"number": t.number, "message": e})
+        return HttpResponseRedirect(page)
+    messages.success(
+        request,
+        _("%(number)s: call-back recorded (%(outcome)s).")
+        % {"number": t.number, "outcome": followup.OUTCOMES[d["outcome"]]},
+    )
+    if result.event.payload.get("reopened"):
+        messages.warning(
+            request,
+            _("The rating was low: the order went back to its handler."),
+        )
+    elif rating is not None and rating.overall <= settings.GUANJIA["REOPEN_RATING_MAX"]:
+        messages.warning(
+            request,
+            _(
+                "The resident is not satisfied: reopen the order from its page if the work "
+                "must be redone."
+            ),
+        )
+    return HttpResponseRedirect(page)
