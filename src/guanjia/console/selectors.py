@@ -8,7 +8,7 @@ from django.db.models import Case, Count, DateTimeField, F, OuterRef, Q, QuerySe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanjia.catalog.models import FollowUp
+from guanjia.catalog.models import FollowUp, ServiceCategory
 from guanjia.console import followup
 from guanjia.core.errors import InvalidInput
 from guanjia.core.phones import phone_normalize
@@ -233,6 +233,7 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
     names = {
         u.username: _who(u) for u in User.objects.filter(username__in=usernames).only("username")
     }
+    services = _reclassified_services(events)
     entries = []
     for e in events:
         p = e.payload
@@ -251,6 +252,13 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
             parts.append(_("duplicate %(number)s") % {"number": p["duplicate"]})
         if e.type == followup.EVENT and p.get("outcome") in followup.OUTCOMES:
             parts.append(str(followup.OUTCOMES[p["outcome"]]))
+        if e.type == "reclassify":
+            old = p.get("old") or {}
+            parts.extend(
+                f"{services.get(str(old.get(k)), old.get(k)) or '—'} → "
+                f"{services.get(str(v), v) or '—'}"
+                for k, v in (p.get("new") or {}).items()
+            )
         if p.get("overall"):
             parts.append(_("rating %(overall)s/5") % {"overall": p["overall"]})
         if p.get("warnings"):
@@ -274,6 +282,20 @@ def staff_timeline(events: list[TicketEvent]) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+def _reclassified_services(events: list[TicketEvent]) -> dict[str, str]:
+    """Service names for the codes a correction (reclassify) mentions: a query only if any."""
+    codes = {
+        str(e.payload[side]["category"])
+        for e in events
+        if e.type == "reclassify"
+        for side in ("old", "new")
+        if "category" in (e.payload.get(side) or {})
+    }
+    if not codes:
+        return {}
+    return dict(ServiceCategory.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def _event_source(e: TicketEvent) -> str:

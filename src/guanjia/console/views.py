@@ -27,6 +27,7 @@ from guanjia.console.forms import (
     OrderEntryForm,
     QueueFilterForm,
 )
+from guanjia.console.intake_selectors import drafts_context, ticket_intake_context
 from guanjia.console.qr import qr_svg
 from guanjia.console.services import CallResult, followup_record
 from guanjia.core.errors import Conflict, Forbidden, GuanjiaError, NotFound
@@ -124,6 +125,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "refresh": REFRESH_SECONDS,
         "now": now,
     }
+    context.update(drafts_context(request.user))  # messages triage was not sure of (待确认)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "console/_queue.html", context)
     context.update(
@@ -232,6 +234,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
             for a in ("pause", "resume", "extend", "reopen", "cancel")
         ],
     }
+    context.update(ticket_intake_context(request.user, t, actions))
     return render(request, "console/ticket.html", context)
 
 

@@ -174,4 +174,8 @@ ACTION_LABELS = {
     "overdue": _("Overdue"),
     "remind": _("Reminder"),
     "supervise": _("Supervision"),
+    # Not moves of the table: a dispatcher's correction of the service or place, and a group
+    # message about the same problem joining the order (triage).
+    "reclassify": _("Service or place corrected"),
+    "message_joined": _("Message joined"),
 }

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.catalog.models import DispatchMode, ServiceCategory
+from guanjia.catalog.models import DispatchMode, HandlerKind, ServiceCategory
 from guanjia.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from guanjia.core.phones import phone_normalize
 from guanjia.notifications.services import notification_queue, notify_role
@@ -834,3 +834,127 @@ def ticket_autoclose_sweep(*, now: dt.datetime | None = None, batch: int = 100) 
         except Conflict:
             continue  # someone rated or reopened it meanwhile
     return closed
+
+
+@dataclass(frozen=True)
+class Reclassified:
+    ticket: Ticket
+    # The fields that changed, by their triage names (category code; compound, building and unit
+    # names; room), with their new values; empty when nothing changed.
+    changes: dict[str, Any]
+
+
+def _place_names(t: Ticket) -> dict[str, Any]:
+    return {
+        "compound": t.compound.name if t.compound is not None else None,
+        "building": t.building.name if t.building is not None else None,
+        "unit": t.unit.name if t.unit is not None else None,
+        "room": t.room or None,
+    }
+
+
+@transaction.atomic
+def ticket_reclassify(
+    *,
+    ticket: Ticket,
+    actor: User,
+    version: int,
+    category: ServiceCategory | None = None,
+    compound: Compound | None = None,
+    building: Building | None = None,
+    unit: Unit | None = None,
+    room: str | None = None,
+    now: dt.datetime | None = None,
+) -> Reclassified:
+    """A dispatcher corrects the service or the place of an open order (one taken from a group
+    message, or typed with the wrong compound).
+
+    `category` None keeps the service; `compound` None keeps the whole place, otherwise the place
+    becomes compound, building and unit as given (None clears them) and `room` (None keeps the
+    room while the unit stays). The order must be open and at `version` (409 otherwise); one
+    TicketEvent "reclassify" records the old and new values. The deadlines stay as they were: the
+    clock the resident was promised keeps running (extend it separately if the new service needs
+    more time), and so do the assignee and the urgency (transfer if needed)."""
+    now = now or timezone.now()
+    if not actor.has_perm(roles.DISPATCH) or actor.street_id not in (None, ticket.street_id):
+        raise Forbidden(_("Only a dispatcher may correct an order."), code="forbidden")
+    current = (
+        Ticket.objects.select_for_update()
+        .select_related("category", "street", "compound", "building", "unit")
+        .get(pk=ticket.pk)
+    )
+    if version != current.version:
+        raise Conflict(
+            _("Someone else changed this order first; reload it and try again."),
+            code="stale_version",
+        )
+    if current.status not in lifecycle.OPEN:
+        raise Conflict(_("Only an open order can be corrected."), code="not_open", field="status")
+    if current.channel == Channel.ASSIGNMENT:
+        raise InvalidInput(_("An assigned matter keeps its service and place."), code="assignment")
+    updates: dict[str, Any] = {}
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    if category is not None and category.pk != current.category_id:
+        if not category.active or category.handler_kind == HandlerKind.DEPARTMENT:
+            raise InvalidInput(
+                _("This service is not available."), code="inactive_category", field="category"
+            )
+        updates["category"] = category
+        old["category"], new["category"] = current.category.code, category.code
+    if compound is None and (building is not None or unit is not None):
+        raise InvalidInput(_("Choose the compound."), code="required", field="compound")
+    if compound is not None:
+        _place_clean(street=current.street, compound=compound, building=building, unit=unit)
+        if room is None:
+            room = current.room if unit is not None and unit.pk == current.unit_id else ""
+        room = _text(room, 20, "room")
+        if room and unit is None:
+            raise InvalidInput(
+                _("Please choose the unit of this room."), code="bad_place", field="unit"
+            )
+        before = _place_names(current)
+        after = {
+            "compound": compound.name,
+            "building": building.name if building is not None else None,
+            "unit": unit.name if unit is not None else None,
+            "room": room or None,
+        }
+        if (compound.pk, getattr(building, "pk", None), getattr(unit, "pk", None), room) != (
+            current.compound_id,
+            current.building_id,
+            current.unit_id,
+            current.room,
+        ):
+            household = None
+            if unit is not None and room:
+                household, _created = Household.objects.get_or_create(
+                    unit=unit, room=room, defaults={"street": current.street, "compound": compound}
+                )
+            updates.update(
+                compound=compound, building=building, unit=unit, room=room, household=household
+            )
+            for name in before:
+                if before[name] != after[name]:
+                    old[name], new[name] = before[name], after[name]
+    if not updates:
+        return Reclassified(ticket=current, changes={})
+    won = Ticket.objects.filter(pk=current.pk, version=current.version).update(
+        version=F("version") + 1, updated_at=now, **updates
+    )
+    if not won:  # pragma: no cover - the row is locked above; kept for databases without locks
+        raise Conflict(
+            _("Someone else changed this order first; reload it and try again."),
+            code="stale_version",
+        )
+    current.refresh_from_db()
+    event_write(
+        ticket=current,
+        type="reclassify",
+        at=now,
+        actor=actor,
+        from_status=current.status,
+        to_status=current.status,
+        payload={"old": old, "new": new},
+    )
+    return Reclassified(ticket=current, changes=new)
