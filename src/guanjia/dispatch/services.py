@@ -23,6 +23,7 @@ from guanjia.dispatch.selectors import (
 )
 from guanjia.notifications.models import Notification
 from guanjia.people.models import User
+from guanjia.people.selectors import duty_prefetches
 from guanjia.tickets.models import Ticket
 
 LIFE_SAFETY_PAGE = "life_safety_page"
@@ -142,7 +143,13 @@ def backlog_apply(
         .filter(pk__in=ids)
         .select_related("category", "compound", "street")
     }
-    users = {u.pk: u for u in User.objects.filter(pk__in={r.assignee_id for r in rows})}
+    # The workers with their profiles and duty rows loaded once for every row they appear in.
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in={r.assignee_id for r in rows})
+        .select_related("staff")
+        .prefetch_related(*duty_prefetches(now, through="staff__"))
+    }
     with translation.override(settings.LANGUAGE_CODE):
         note = _("Planned with the backlog")
     dispatched, skipped = [], []

@@ -48,17 +48,17 @@ def _near(day: dt.date) -> tuple[dt.date, dt.date]:
     return day - dt.timedelta(days=1), day
 
 
-def duty_prefetches(when: dt.datetime) -> list[str | Prefetch[Any]]:
-    """What handler_on_duty reads at `when`, for prefetch_related on StaffProfile: the shifts,
-    and the leave and covers near that day (four queries for any number of profiles, five when
-    someone covers)."""
+def duty_prefetches(when: dt.datetime, *, through: str = "") -> list[str | Prefetch[Any]]:
+    """What handler_on_duty reads at `when`, for prefetch_related on StaffProfile (or on another
+    model `through` its path to the profile, "staff__" from User): the shifts, and the leave and
+    covers near that day (four queries for any number of profiles, five when someone covers)."""
     first, day = _near(timezone.localdate(when))
     return [
-        "shifts",
-        Prefetch("leaves", queryset=Leave.objects.filter(start__lte=day, end__gte=first)),
-        Prefetch("covered", queryset=Cover.objects.filter(day__range=(first, day))),
+        f"{through}shifts",
+        Prefetch(f"{through}leaves", queryset=Leave.objects.filter(start__lte=day, end__gte=first)),
+        Prefetch(f"{through}covered", queryset=Cover.objects.filter(day__range=(first, day))),
         Prefetch(
-            "covers",
+            f"{through}covers",
             queryset=Cover.objects.filter(day__range=(first, day))
             .select_related("staff")
             .prefetch_related("staff__shifts"),
