@@ -12,7 +12,7 @@ from guanjia.dispatch import backlog, engine, planner
 from guanjia.dispatch.models import DispatchRule, StreetDispatchSettings
 from guanjia.org.models import Compound
 from guanjia.people.models import StaffProfile, Vendor
-from guanjia.people.selectors import duty_prefetches, handler_on_duty
+from guanjia.people.selectors import duty_prefetches, handler_on_duty, handlers_loaded
 from guanjia.tickets.models import OPEN_STATUSES, Ticket
 
 
@@ -194,24 +194,12 @@ def backlog_input(*, street_id: int, now: dt.datetime, limit: int = BACKLOG_CAP)
     more = len(found) > limit
     found = found[:limit]
     today = timezone.localdate(now)
+    where = Q(street_id=street_id) & (Q(vendor__isnull=True) | Q(vendor__active=True))
     profiles = [
         p
-        for p in StaffProfile.objects.filter(street_id=street_id, active=True, user__is_active=True)
-        .filter(Q(vendor__isnull=True) | Q(vendor__active=True))
-        .select_related("user", "vendor")
-        .annotate(
-            open_orders=Count(
-                "user__assigned_tickets",
-                filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES),
-            )
+        for p in handlers_loaded(where, now=now).prefetch_related(
+            Prefetch("compounds", queryset=Compound.objects.only("id", "latitude", "longitude"))
         )
-        .prefetch_related(
-            *duty_prefetches(now),
-            Prefetch("skills", queryset=ServiceCategory.objects.only("id", "code")),
-            Prefetch("vendor__categories", queryset=ServiceCategory.objects.only("id", "code")),
-            Prefetch("compounds", queryset=Compound.objects.only("id", "latitude", "longitude")),
-        )
-        .order_by("user__username")
         if (p.vendor is None or p.vendor.under_contract(today)) and handler_on_duty(p, now)
     ]
     placed = [
@@ -252,7 +240,7 @@ def backlog_input(*, street_id: int, now: dt.datetime, limit: int = BACKLOG_CAP)
                 skills=frozenset(c.code for c in skills),
                 x=x,
                 y=y,
-                open_orders=p.open_orders,  # type: ignore[attr-defined]
+                open_orders=p.open_workload,  # type: ignore[attr-defined]
                 capacity=settings.workload_cap,
             )
         )

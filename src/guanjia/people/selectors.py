@@ -117,20 +117,18 @@ def apikeys_list() -> QuerySet[ApiKey]:
     )
 
 
-def staff_with_workload(
-    user: AnyUser, *, category: ServiceCategory | None = None, now: dt.datetime | None = None
-) -> list[StaffProfile]:
-    """Active handlers of the user's street(s), each annotated with `open_workload`.
+def handlers_loaded(where: Q, *, now: dt.datetime) -> QuerySet[StaffProfile]:
+    """Active handlers matching `where`, each annotated with `open_workload`, their skills (or
+    their vendor's contracted categories) and their duty rows near `now` prefetched.
 
-    One query counts every handler's open orders (an aggregate joined on the assignee), and two
-    more fetch skills and shifts for all of them at once: the number of queries does not grow
-    with the number of handlers. With `category`, only those qualified for it. Their duty rows
-    near `now` come along (duty_prefetches), so handler_on_duty(p, now) asks nothing more.
+    One query counts every handler's open orders (an aggregate joined on the assignee); the
+    prefetches add a fixed number more: the queries do not grow with the number of handlers, and
+    handler_on_duty(p, now) asks nothing more.
     """
     from guanjia.tickets.models import OPEN_STATUSES
 
-    qs = (
-        StaffProfile.objects.filter(user_street_filter(user), active=True, user__is_active=True)
+    return (
+        StaffProfile.objects.filter(where, active=True, user__is_active=True)
         .select_related("user", "vendor", "street")
         .annotate(
             open_workload=Count(
@@ -141,10 +139,18 @@ def staff_with_workload(
         .prefetch_related(
             Prefetch("skills", queryset=ServiceCategory.objects.only("id", "code")),
             Prefetch("vendor__categories", queryset=ServiceCategory.objects.only("id", "code")),
-            *duty_prefetches(now or timezone.now()),
+            *duty_prefetches(now),
         )
         .order_by("user__username")
     )
+
+
+def staff_with_workload(
+    user: AnyUser, *, category: ServiceCategory | None = None, now: dt.datetime | None = None
+) -> list[StaffProfile]:
+    """Active handlers of the user's street(s) as handlers_loaded gives them; with `category`,
+    only those qualified for it."""
+    qs = handlers_loaded(user_street_filter(user), now=now or timezone.now())
     if category is not None:
         qs = qs.filter(
             Q(vendor__isnull=True, skills=category)
