@@ -879,7 +879,7 @@ def ticket_reclassify(
     if not actor.has_perm(roles.DISPATCH) or actor.street_id not in (None, ticket.street_id):
         raise Forbidden(_("Only a dispatcher may correct an order."), code="forbidden")
     current = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("category", "street", "compound", "building", "unit")
         .get(pk=ticket.pk)
     )
