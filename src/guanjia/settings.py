@@ -152,6 +152,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# The console's backlog plan posts one checkbox per proposed assignment in one form, up to
+# dispatch.selectors.BACKLOG_CAP (2,000); Django's default refuses more than 1,000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2100
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -7,6 +7,7 @@ dispatches through ticket_transition."""
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -125,7 +126,7 @@ def plan_apply(request: HttpRequest) -> HttpResponse:
     if rows is None or not token:
         return HttpResponseBadRequest()
     street = request.POST.get("street", "")
-    page = reverse("console:plan") + (f"?street={street}" if street.isalnum() else "")
+    page = reverse("console:plan") + (f"?{urlencode({'street': street})}" if street else "")
     applied = list(request.session.get(APPLIED_KEY, []))
     if token in applied:
         messages.info(request, _("This plan was applied already; nothing was sent twice."))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from guanjia.dispatch import backlog, planner
 from guanjia.dispatch.engine import haversine_km
-from guanjia.dispatch.selectors import backlog_input
+from guanjia.dispatch.selectors import BACKLOG_CAP, backlog_input
 from guanjia.org.models import Unit
 from guanjia.people.models import StaffProfile
 from guanjia.people.services import leave_create
@@ -253,3 +253,12 @@ def test_the_preview_takes_the_same_number_of_queries_for_a_longer_backlog(
     f.handler(world.street, "repair.corridor_light")
     assert measured() == first
     assert first < 25
+
+
+@pytest.mark.django_db
+def test_a_full_plan_fits_in_one_post(world: World) -> None:
+    # Up to BACKLOG_CAP checkboxes in one form: more than Django's default 1,000 fields.
+    rows = [f"{10_000_000 + i}:1:{world.worker.pk}" for i in range(BACKLOG_CAP)]
+    r = _client(world.dispatcher).post(APPLY, {"plan": "big", "row": rows}, follow=True)
+    assert r.status_code == 200
+    assert str(next(iter(r.context["messages"]))).startswith(f"已派 0 单，跳过 {BACKLOG_CAP} 单")
