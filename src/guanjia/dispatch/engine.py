@@ -85,6 +85,7 @@ class CandidateIn:
     is_vendor: bool = False
     qualified: bool = True
     on_duty: bool = True
+    on_leave: bool = False  # off duty because of leave (请假) today: said so in the reasons
     open_orders: int = 0
     cap: int = DEFAULT_CAP
     # Compounds served; empty means the whole street (vendors, street-wide staff).
@@ -161,7 +162,10 @@ def _assess(order: OrderIn, c: CandidateIn) -> Ranked:
         score += W_ON_DUTY
         reasons.append(pgettext("dispatch reason", "on duty"))
     else:
-        reasons.append(pgettext("dispatch reason", "off duty"))
+        if c.on_leave:
+            reasons.append(pgettext("dispatch reason", "on leave"))
+        else:
+            reasons.append(pgettext("dispatch reason", "off duty"))
         warnings.append(OFF_DUTY)
     score -= W_PER_OPEN_ORDER * c.open_orders
     reasons.append(pgettext("dispatch reason", "%(count)d open orders") % {"count": c.open_orders})

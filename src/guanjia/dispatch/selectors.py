@@ -12,7 +12,12 @@ from guanjia.dispatch import backlog, engine, planner
 from guanjia.dispatch.models import DispatchRule, StreetDispatchSettings
 from guanjia.org.models import Compound
 from guanjia.people.models import StaffProfile, Vendor
-from guanjia.people.selectors import duty_prefetches, handler_on_duty, handlers_loaded
+from guanjia.people.selectors import (
+    duty_prefetches,
+    handler_on_duty,
+    handler_on_leave,
+    handlers_loaded,
+)
 from guanjia.tickets.models import OPEN_STATUSES, Ticket
 
 
@@ -118,6 +123,7 @@ def dispatch_candidates(
                 is_vendor=p.vendor_id is not None,
                 qualified=qualified,
                 on_duty=handler_on_duty(p, now),
+                on_leave=handler_on_leave(p, now),
                 open_orders=p.open_orders,  # type: ignore[attr-defined]
                 cap=cap,
                 compounds=frozenset(c.pk for c in p.compounds.all()),

@@ -77,6 +77,13 @@ def _windows(shifts: list[Shift]) -> tuple[duty.ShiftWindow, ...]:
     return tuple((s.weekday, s.start, s.end) for s in shifts)
 
 
+def handler_on_leave(profile: StaffProfile, when: dt.datetime) -> bool:
+    """Whether `when`'s day (local) is a day of leave for the person."""
+    first, day = _near(timezone.localdate(when))
+    leave = _rows(profile, "leaves", start__lte=day, end__gte=first)
+    return duty.on_leave([(x.start, x.end) for x in leave], day)
+
+
 def handler_on_duty(profile: StaffProfile, when: dt.datetime) -> bool:
     """On duty at `when` by the weekly shifts, leave and covers (people/duty.py has the rules).
     No shifts at all: on duty at any hour of a day without leave.

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import translation
 
 from guanjia.core.errors import InvalidInput
+from guanjia.dispatch import engine
 from guanjia.dispatch.models import AutoDispatch, StreetDispatchSettings
 from guanjia.dispatch.selectors import dispatch_candidates
 from guanjia.people import duty
@@ -184,17 +185,22 @@ def test_leave_takes_someone_off_duty_and_a_cover_puts_the_substitute_on(
     assert handler_on_duty(b, MONDAY_10)
     assert not handler_on_duty(b, MONDAY_10 + dt.timedelta(hours=9))  # the shift's hours only
     # Every reader agrees: the dispatch candidates and the staff list (prefetched rows).
-    found = {
-        c.username: c.on_duty
-        for c in dispatch_candidates(
+    with translation.override("en"):
+        candidates = dispatch_candidates(
             street_id=world.street.pk,
             category=f.category(),
             compound_id=None,
             now=MONDAY_10,
             cap=10,
         )
-    }
+        found = {c.username: c.on_duty for c in candidates}
     assert found == {"worker": False, "other_worker": True}
+    # The suggestion says why: on leave, not merely off duty.
+    with translation.override("en"):
+        decision = engine.decide(engine.OrderIn(category="repair.corridor_light"), candidates)
+    reasons = {r.candidate.username: r.reasons for r in decision.ranked}
+    assert "on leave" in reasons["worker"] and "off duty" not in reasons["worker"]
+    assert decision.pick is not None and decision.pick.candidate.username == "other_worker"
     listed = {
         p.user.username: handler_on_duty(p, MONDAY_10)
         for p in staff_with_workload(world.manager, now=MONDAY_10)
