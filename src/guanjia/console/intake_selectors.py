@@ -17,13 +17,15 @@ from guanjia.catalog.models import ServiceCategory
 from guanjia.catalog.selectors import catalog_active
 from guanjia.console.forms import MAX_ID
 from guanjia.console.intake_forms import ReclassifyForm
+from guanjia.core.phones import phone_mask
 from guanjia.org.models import Building, Compound, Unit
 from guanjia.org.selectors import buildings_of, units_of
 from guanjia.people import roles
-from guanjia.people.access import AnyUser, phone_for, user_street_filter
+from guanjia.people.access import AnyUser, contact_visible, phone_for, user_street_filter
 from guanjia.tickets import lifecycle
 from guanjia.tickets.models import Channel, Ticket, TicketEvent
 from guanjia.triage.models import IntakeMessage, TriageCorrection
+from guanjia.triage.phones import find_phones
 
 # The queue shows at most this many drafts (newest first); a dispatcher works through them from
 # the top and the older ones come up as the newer are handled.
@@ -79,6 +81,21 @@ def _names(codes: set[str]) -> dict[str, str]:
     return dict(ServiceCategory.objects.filter(code__in=codes).values_list("code", "name"))
 
 
+def text_for(user: AnyUser, text: str) -> str:
+    """A message as this user may read it: every phone number in it masked (138****5678) for a
+    role without contact access, as the phone fields are."""
+    if contact_visible(user):
+        return text
+    out, last = [], 0
+    for found in sorted(find_phones(text), key=lambda p: p.span):
+        start, end = found.span
+        if start < last:
+            continue
+        out += [text[last:start], phone_mask(found.digits)]
+        last = end
+    return "".join(out) + text[last:]
+
+
 def _guess(user: AnyUser, message: IntakeMessage, names: dict[str, str]) -> Guess:
     g: dict[str, Any] = message.guess or {}
     code = str(g.get("category") or message.category)
@@ -100,6 +117,7 @@ def _guess(user: AnyUser, message: IntakeMessage, names: dict[str, str]) -> Gues
 class MessageRow:
     message: IntakeMessage
     guess: Guess
+    text: str  # the message, its phone numbers masked for roles without contact access
 
     @property
     def channel(self) -> str:
@@ -120,9 +138,7 @@ def intake_drafts(user: AnyUser, *, limit: int | None = None) -> tuple[list[Mess
         .filter(status=IntakeMessage.Status.DRAFT)
         .order_by("-received_at", "-id")[: limit + 1]
     )
-    shown = rows[:limit]
-    names = _names({str(m.guess.get("category") or m.category) for m in shown})
-    return [MessageRow(m, _guess(user, m, names)) for m in shown], len(rows) > limit
+    return intake_rows(user, rows[:limit]), len(rows) > limit
 
 
 def intake_message(user: AnyUser, message_id: int) -> MessageRow | None:
@@ -130,15 +146,13 @@ def intake_message(user: AnyUser, message_id: int) -> MessageRow | None:
     message = (
         messages_visible(user).select_related("ticket", "handled_by").filter(pk=message_id).first()
     )
-    if message is None:
-        return None
-    names = _names({str(message.guess.get("category") or message.category)})
-    return MessageRow(message, _guess(user, message, names))
+    return intake_rows(user, [message])[0] if message is not None else None
 
 
 def intake_rows(user: AnyUser, messages: list[IntakeMessage]) -> list[MessageRow]:
+    """The messages with their guesses as this user may read them (one query for the names)."""
     names = _names({str(m.guess.get("category") or m.category) for m in messages})
-    return [MessageRow(m, _guess(user, m, names)) for m in messages]
+    return [MessageRow(m, _guess(user, m, names), text_for(user, m.text)) for m in messages]
 
 
 def ticket_messages(user: AnyUser, ticket: Ticket) -> list[MessageRow]:
@@ -262,6 +276,7 @@ class FieldAccuracy:
 @dataclass(frozen=True)
 class CorrectionRow:
     correction: TriageCorrection
+    text: str
     label: str
     guessed: str
     corrected: str
@@ -367,6 +382,7 @@ def triage_accuracy(user: AnyUser, *, now: dt.datetime) -> Accuracy:
         recent=[
             CorrectionRow(
                 correction=c,
+                text=text_for(user, c.message.text),
                 label=str(FIELD_LABELS.get(c.field, c.field)),
                 guessed=_shown(user, c.field, c.guessed, names),
                 corrected=_shown(user, c.field, c.corrected, names),

@@ -86,9 +86,10 @@ def _draft_form(row: intake_selectors.MessageRow) -> DraftConfirmForm:
             "building": place.building.pk if place.building else None,
             "unit": place.unit.pk if place.unit else None,
             "room": row.guess.room if place.unit else "",
-            "contact_phone": m.guess.get("phone") or "",
+            # As the role may see it; a masked number sent back unchanged means the guessed one.
+            "contact_phone": row.guess.phone,
             "urgent": row.guess.urgent,
-            "description": m.text,
+            "description": row.text,
         },
     )
 
@@ -152,6 +153,10 @@ def draft_confirm(request: HttpRequest, message_id: int) -> HttpResponse:
         return _draft_page(request, row, form)
     d = form.cleaned_data
     assert form.place_compound is not None
+    phone = (d["contact_phone"] or "").strip()
+    guessed = str(row.message.guess.get("phone") or "")
+    if guessed and phone == row.guess.phone:
+        phone = guessed
     try:
         intake = intake_draft_confirm(
             message_id=row.message.pk,
@@ -162,7 +167,7 @@ def draft_confirm(request: HttpRequest, message_id: int) -> HttpResponse:
             building=form.place_building,
             unit=form.place_unit,
             room=d["room"] or "",
-            contact_phone=d["contact_phone"] or "",
+            contact_phone=phone,
             urgent=d["urgent"],
             description=d["description"],
         )

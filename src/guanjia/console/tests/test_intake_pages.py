@@ -226,7 +226,20 @@ def test_a_role_without_contact_access_sees_the_phone_masked(places):
     operators.permissions.remove(Permission.objects.get(codename="view_contact"))
     _draft(places)
     page = _client(places.operator).get("/console/")
-    assert page.context["drafts"][0].guess.phone == "138****5678"
+    row = page.context["drafts"][0]
+    assert row.guess.phone == "138****5678"
+    assert row.text == "桂花苑5幢2单元楼道灯又不亮了，电话138****5678"
+    html = page.content.decode()
+    assert "13812345678" not in html
+    draft = _client(places.operator).get(f"/console/intake/{row.message.pk}/")
+    assert "13812345678" not in draft.content.decode()
+    # A role with contact access reads the message as written.
+    assert _client(places.dispatcher).get("/console/").context["drafts"][0].text == LIGHT
+    # Sent back unchanged, the masked number stands for the number triage found.
+    _post_confirm(_client(places.operator), row.message, contact_phone="138****5678")
+    row.message.refresh_from_db()
+    assert row.message.ticket.contact_phone == "13812345678"
+    assert not TriageCorrection.objects.exists()
 
 
 def test_the_drafts_section_costs_the_same_queries_for_two_drafts_and_twenty(places):
@@ -738,3 +751,41 @@ def test_a_finished_order_offers_no_correction(places):
     t.refresh_from_db()
     assert t.category.code == "repair.corridor_light"
     assert _messages(response)
+
+
+def test_the_queues_live_refresh_brings_new_drafts(places):
+    c = _client(places.dispatcher)
+    c.get("/console/")
+    m = _draft(places)
+    part = c.get("/console/", headers={"HX-Request": "true"})
+    assert "console/_queue.html" in [t.name for t in part.templates]
+    assert f"/console/intake/{m.pk}/" in part.content.decode()
+
+
+def test_a_district_account_names_the_street_it_pastes_for(places):
+    admin = f.user("admin", None, "district")
+    _threshold(places, 1.0)
+    c = _client(admin)
+    page = c.get("/console/intake/paste/")
+    assert {s.code for s in page.context["streets"]} == {
+        places.street.code,
+        places.other_street.code,
+    }
+    token = page.context["form"]["token"].value()
+    response = c.post(
+        "/console/intake/paste/",
+        {"text": "桂花苑5幢楼道灯坏了", "channel": "wechat", "token": token},
+    )
+    assert response.context["form"].non_field_errors()
+    assert not IntakeMessage.objects.exists()
+    response = c.post(
+        "/console/intake/paste/",
+        {
+            "text": "桂花苑5幢楼道灯坏了",
+            "channel": "wechat",
+            "token": token,
+            "street": places.street.code,
+        },
+    )
+    assert [r["intake"].kind for r in response.context["table"]] == ["draft"]
+    assert IntakeMessage.objects.get().street == places.street
