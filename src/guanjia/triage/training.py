@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from guanjia.triage.engine import training_text
+from guanjia.triage.engine import danger_phrase, training_text
 from guanjia.triage.model import Example, TriageModel, train
 from guanjia.triage.places import Gazetteer
 
@@ -109,4 +109,4 @@ def train_corpus(
     train_rows, test_rows = corpus_split()
     rows = train_rows if held_out else train_rows + test_rows
     examples = list(examples_from(rows, corpus_streets())) + list(extra)
-    return train(examples, note=note)
+    return train(examples, note=note, urgent_rule=danger_phrase)

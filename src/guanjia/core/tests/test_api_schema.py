@@ -87,7 +87,7 @@ def test_every_operation_declares_its_refusals_as_problems() -> None:
                 }
         assert operation["security"], (method, path)
         seen += 1
-    assert seen == 13
+    assert seen == 14
     problem = schema["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "code", "detail"}
     schemes = schema["components"]["securitySchemes"]

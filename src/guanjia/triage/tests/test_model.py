@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guanjia.triage.model import Example, TriageModel, features, train
+from guanjia.triage.model import Example, Lexicon, TriageModel, features, lexicon_from, train
 
 EXAMPLES = [
     Example("楼道灯不亮了 晚上黑漆漆的", "repair.corridor_light", False),
@@ -29,12 +29,26 @@ def model() -> TriageModel:
     return train(EXAMPLES, note="test")
 
 
-def test_features_are_words_bigrams_and_symbols_with_digits_collapsed() -> None:
-    tokens = features("3楼楼道灯坏了👍")
-    assert "w:楼道灯" in tokens  # a domain word kept whole
+def test_features_are_words_characters_bigrams_and_symbols_with_digits_collapsed() -> None:
+    tokens = features("3楼楼道灯坏了👍", Lexicon(["楼道灯", "楼道", "坏了"]))
+    assert {"w:楼道灯", "w:楼道", "w:坏了"} <= set(tokens)  # overlapping words all count
+    assert "c:灯" in tokens
     assert "b:楼道" in tokens and "b:道灯" in tokens
     assert "s:👍" in tokens
     assert not any("3" in t for t in tokens)  # which floor says nothing about the category
+
+
+def test_the_lexicon_comes_from_jieba_and_the_domain_words() -> None:
+    words = lexicon_from(["小区门口的垃圾桶满了"])
+    assert "垃圾桶" in words  # a domain word
+    assert "门口" in words  # found by jieba in the text
+    assert all(2 <= len(w) <= 6 for w in words)
+
+
+def test_a_lexicon_finds_every_word_and_stops_at_dead_prefixes() -> None:
+    lexicon = Lexicon(["声控灯", "控灯", "灯泡"])
+    assert lexicon.matches("声控灯泡坏了") == ["声控灯", "控灯", "灯泡"]
+    assert lexicon.matches("什么都没有") == []
 
 
 def test_exported_scores_equal_scikit_learns(model: TriageModel) -> None:
@@ -42,7 +56,8 @@ def test_exported_scores_equal_scikit_learns(model: TriageModel) -> None:
     from sklearn.linear_model import LogisticRegression
 
     texts = [e.text for e in EXAMPLES]
-    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True)
+    lexicon = Lexicon(lexicon_from(texts))
+    vectorizer = TfidfVectorizer(analyzer=lambda t: features(t, lexicon), sublinear_tf=True)
     matrix = vectorizer.fit_transform(texts)
     reference = LogisticRegression(C=20.0, max_iter=3000).fit(
         matrix, [e.category for e in EXAMPLES]
