@@ -130,13 +130,14 @@ def messages_visible(user: AnyUser) -> QuerySet[IntakeMessage]:
 
 
 def intake_drafts(user: AnyUser, *, limit: int | None = None) -> tuple[list[MessageRow], bool]:
-    """The drafts of the user's streets, newest first; at most `limit` (DRAFTS_CAP), and whether
-    there were more. Two queries whatever the length (the drafts, then the service names)."""
+    """The drafts of the user's streets, the urgent ones first (a fire read at 51% is a draft, and
+    must not wait under the chatter), then newest first; at most `limit` (DRAFTS_CAP), and
+    whether there were more. Two queries whatever the length (the drafts, the service names)."""
     limit = limit or DRAFTS_CAP
     rows = list(
         messages_visible(user)
         .filter(status=IntakeMessage.Status.DRAFT)
-        .order_by("-received_at", "-id")[: limit + 1]
+        .order_by("-urgent", "-received_at", "-id")[: limit + 1]
     )
     return intake_rows(user, rows[:limit]), len(rows) > limit
 

@@ -192,7 +192,7 @@ def test_another_streets_order_cannot_be_corrected(places):
 # Drafts in the queue ---------------------------------------------------------------------------
 
 
-def test_the_queue_shows_drafts_newest_first_with_their_guesses(places):
+def test_the_queue_shows_drafts_urgent_then_newest_first_with_their_guesses(places):
     older = _draft(places, text="幸福里1栋楼道灯坏了")
     newer = _draft(places)
     IntakeMessage.objects.filter(pk=older.pk).update(
@@ -211,6 +211,11 @@ def test_the_queue_shows_drafts_newest_first_with_their_guesses(places):
     )
     html = page.content.decode()
     assert html.index(newer.text) < html.index(older.text)
+    # An urgent draft comes first, however old.
+    IntakeMessage.objects.filter(pk=older.pk).update(urgent=True)
+    rows = _client(places.dispatcher).get("/console/").context["drafts"]
+    assert [r.message.pk for r in rows] == [older.pk, newer.pk]
+    IntakeMessage.objects.filter(pk=older.pk).update(urgent=False)
     assert f"{g.percent}%" in html
     assert f"/console/intake/{newer.pk}/" in html
     # Handled drafts leave the queue.
