@@ -328,12 +328,16 @@ def train(
 
     digest = examples_digest(examples)[:8]
     trained_at = datetime.now(UTC)
+    coef, intercept = classifier.coef_, classifier.intercept_
+    if coef.shape[0] == 1:  # two classes: one row for the second; softmax over [0, w·x + b]
+        coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+        intercept = np.array([0.0, intercept[0]])
     vocabulary = vectorizer.get_feature_names_out()
     return TriageModel(
         vocabulary=[str(v) for v in vocabulary],
         idf=vectorizer.idf_,
-        coef=classifier.coef_,
-        intercept=classifier.intercept_,
+        coef=coef,
+        intercept=intercept,
         classes=[str(c) for c in classifier.classes_],
         urgent_coef=urgent_coef,
         urgent_intercept=urgent_intercept,

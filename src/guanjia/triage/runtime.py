@@ -68,22 +68,40 @@ def correction_examples() -> list[Example]:
     return out
 
 
+def _train_once(path: Path, *, stale: str | None) -> None:
+    """Train and install a model unless another process did it meanwhile (a lock file: two
+    processes starting together train once)."""
+    from guanjia.triage.training import corpus_digest
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / (path.name + ".lock")).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists() and TriageModel.load(path).meta.get("corpus") == corpus_digest():
+            return
+        extra = correction_examples() if stale else []
+        note = "shipped corpus changed" if stale else "first use, shipped corpus"
+        model_train(extra=extra, note=f"{note}; {len(extra)} corrections").save(path)
+
+
 def current_model() -> TriageModel:
-    """The model on disk, trained from the shipped corpus first if there is none yet. Two
-    processes starting together train it once: the second waits on a lock file."""
+    """The model on disk, trained first when there is none yet or when the shipped corpus has
+    changed since (an upgrade brought new examples; the dispatchers' corrections are kept).
+    Every process reloads the file when its modification time changes."""
+    from guanjia.triage.training import corpus_digest
+
     path = model_path()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with (path.parent / (path.name + ".lock")).open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not path.exists():
-                model_train(note="first use, shipped corpus").save(path)
+        _train_once(path, stale=None)
     mtime = path.stat().st_mtime
     with _lock:
         cached = _loaded.get(path)
         if cached is not None and cached[0] == mtime:
             return cached[1]
     model = TriageModel.load(path)
+    if model.meta.get("corpus") != corpus_digest():
+        _train_once(path, stale=str(model.meta.get("corpus")))
+        mtime = path.stat().st_mtime
+        model = TriageModel.load(path)
     with _lock:
         _loaded[path] = (mtime, model)
     return model

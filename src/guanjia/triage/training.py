@@ -8,6 +8,7 @@ it plays the street the model never saw.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -109,4 +110,15 @@ def train_corpus(
     train_rows, test_rows = corpus_split()
     rows = train_rows if held_out else train_rows + test_rows
     examples = list(examples_from(rows, corpus_streets())) + list(extra)
-    return train(examples, note=note, urgent_rule=danger_phrase)
+    model = train(examples, note=note, urgent_rule=danger_phrase)
+    model.meta["corpus"] = corpus_digest()
+    return model
+
+
+def corpus_digest() -> str:
+    """A fingerprint of the shipped corpus: a model trained on another is out of date."""
+    digest = hashlib.sha256()
+    for path in sorted(CORPUS_DIR.rglob("*.json*")):
+        digest.update(path.relative_to(CORPUS_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -111,3 +111,20 @@ def test_training_needs_two_categories() -> None:
 
 def test_an_empty_batch_predicts_nothing(model: TriageModel) -> None:
     assert model.predict([]) == []
+
+
+def test_two_categories_score_as_scikit_learns_binary_model() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    two = [e for e in EXAMPLES if e.category != "security.fire_safety"]
+    model = train(two)
+    lexicon = Lexicon(lexicon_from([e.text for e in two]))
+    vectorizer = TfidfVectorizer(analyzer=lambda t: features(t, lexicon), sublinear_tf=True)
+    matrix = vectorizer.fit_transform([e.text for e in two])
+    reference = LogisticRegression(C=20.0, max_iter=3000).fit(matrix, [e.category for e in two])
+    probe = ["灯不亮", "谢谢"]
+    expected = reference.predict_proba(vectorizer.transform(probe))
+    for row, prediction in zip(expected, model.predict(probe), strict=True):
+        assert prediction.category == reference.classes_[int(np.argmax(row))]
+        assert prediction.confidence == pytest.approx(row.max(), abs=1e-9)

@@ -28,6 +28,7 @@ from guanjia.demo.loader import (
     demo_exists,
     demo_load,
 )
+from guanjia.triage.runtime import current_model, model_path
 
 ROLE_NAMES = {
     "admin": "管理员 admin",
@@ -127,6 +128,9 @@ class Command(BaseCommand):
                 f"Loaded {summary.orders} orders ({summary.events} events, "
                 f"{summary.residents} residents) in {summary.seconds:.1f} s."
             )
+        if not model_path().exists():
+            self.stderr.write("Training the message triage model from the shipped corpus...")
+            current_model()
         url = f"http://{host}:{port}/"
         self.stdout.write("")
         self.stdout.write("Guanjia 管家 demo — 双港街道. Every account's password: guanjia-demo")
