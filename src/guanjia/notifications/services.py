@@ -51,14 +51,35 @@ def users_with_permission(street_id: int, permission: str) -> list[User]:
 
 
 def notify_role(*, ticket: Any, permission: str, kind: str, at: dt.datetime) -> int:
-    users = users_with_permission(ticket.street_id, permission)
+    return notify_street_role(
+        street_id=ticket.street_id,
+        permission=permission,
+        kind=kind,
+        payload={"number": ticket.number},
+        at=at,
+        ticket=ticket,
+    )
+
+
+def notify_street_role(
+    *,
+    street_id: int,
+    permission: str,
+    kind: str,
+    payload: dict[str, Any],
+    at: dt.datetime,
+    ticket: Any = None,
+) -> int:
+    """Tell everyone of the street who holds `permission`; `ticket` may be None for news that
+    is not an order yet (an urgent message waiting as a draft), its facts then in `payload`."""
+    users = users_with_permission(street_id, permission)
     Notification.objects.bulk_create(
         Notification(
-            street_id=ticket.street_id,
+            street_id=street_id,
             ticket=ticket,
             recipient=u,
             kind=kind,
-            payload={"number": ticket.number},
+            payload=payload,
             created_at=at,
         )
         for u in users

@@ -154,6 +154,18 @@ SPECS: dict[str, KindSpec] = {
         SMS,
         ROBOT,
     ),
+    # Triage read danger in a message it could not turn into an order by itself (managers).
+    "intake_urgent_draft": _spec(
+        lambda f: (
+            _(
+                "Urgent message waiting for a dispatcher: %(category)s at %(place)s. "
+                "Open the console now."
+            )
+            % {"category": f.category, "place": f.place or "?"}
+        ),
+        INAPP,
+        SMS,
+    ),
     # The handler, or the dispatchers while nobody has the order.
     "ticket_warn": _spec(
         lambda f: _("Order %(number)s (%(category)s at %(place)s) is nearly due.") % _about(f),
@@ -239,8 +251,9 @@ def notification_facts(n: Notification) -> Facts:
     building and assignee to avoid queries)."""
     t: Any = n.ticket
     number = str(n.payload.get("number", ""))
-    if t is None:
-        return Facts(number, "", "", "", "", "", "", "")
+    if t is None:  # news that is not an order yet: what the payload says
+        category, place = str(n.payload.get("category", "")), str(n.payload.get("place", ""))
+        return Facts(number, category, place, "", "", "", "", "")
     category = t.category
     name = category.name_en if translation.get_language() == "en" and category.name_en else None
     # A department matter (交办) may name no compound.

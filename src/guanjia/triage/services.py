@@ -19,7 +19,10 @@ from django.utils.translation import gettext as _
 
 from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.core.errors import Conflict, InvalidInput
+from guanjia.core.phones import phone_mask
+from guanjia.notifications.services import notify_street_role
 from guanjia.org.models import Building, Compound, Street, Unit
+from guanjia.people import roles
 from guanjia.people.models import User
 from guanjia.tickets.events import event_write
 from guanjia.tickets.lifecycle import Status
@@ -27,7 +30,9 @@ from guanjia.tickets.models import Channel, Ticket
 from guanjia.tickets.services import ticket_create
 from guanjia.triage.engine import Triage, triage_many
 from guanjia.triage.models import IntakeMessage, IntakeSettings, TriageCorrection
+from guanjia.triage.phones import find_phone
 from guanjia.triage.runtime import current_model, street_gazetteer
+from guanjia.triage.text import normalise
 
 MAX_TEXT = 2000
 CHANNELS = (Channel.WECHAT.value, Channel.HOTLINE.value, Channel.FORM.value, Channel.API.value)
@@ -253,6 +258,19 @@ def _take_once(
     sure = guess.confidence >= threshold and place.compound is not None and category is not None
     if not sure:
         message.save(force_insert=True)
+        if guess.urgent:  # danger must not wait unseen under the chatter: page the managers
+            where = " ".join(x for x in (guess.compound, guess.building, guess.unit) if x)
+            notify_street_role(
+                street_id=street.pk,
+                permission=roles.EXTEND,
+                kind="intake_urgent_draft",
+                payload={
+                    "message": message.pk,
+                    "category": category.name if category is not None else guess.category,
+                    "place": where,
+                },
+                at=now,
+            )
         return Intake(message, None)
     ticket = ticket_create(
         category=category,  # type: ignore[arg-type]
@@ -261,7 +279,7 @@ def _take_once(
         unit=place.unit if place.building is not None else None,
         room=guess.room or "",
         channel=channel,
-        description=text[:1000],
+        description=_masked(text)[:1000],
         contact_phone=guess.phone or "",
         urgent=guess.urgent,
         created_by=actor,
@@ -272,6 +290,17 @@ def _take_once(
     message.ticket = ticket
     message.save(force_insert=True)
     return Intake(message, ticket)
+
+
+def _masked(text: str) -> str:
+    """The message as the order's description, its phone number masked: the number is the
+    order's contact, shown in full only to roles that may see it (a worker's reveal is logged).
+    normalise() keeps every character in place, so the span found there fits the text."""
+    phone = find_phone(normalise(text))
+    if phone is None:
+        return text
+    start, end = phone.span
+    return text[:start] + phone_mask(phone.digits) + text[end:]
 
 
 def _check_version(message: IntakeMessage, version: int) -> None:
@@ -335,7 +364,7 @@ def intake_draft_confirm(
         unit=unit,
         room=room,
         channel=message.channel,
-        description=(description or message.text)[:1000],
+        description=(description or _masked(message.text))[:1000],
         contact_phone=contact_phone,
         urgent=urgent,
         created_by=actor,

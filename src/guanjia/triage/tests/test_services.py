@@ -75,7 +75,9 @@ def test_a_sure_message_becomes_an_order_at_the_named_place(street: Street) -> N
         "2单元",
     )
     assert ticket.contact_phone == "13957123456"
-    assert ticket.channel == "wechat" and ticket.description == LIGHT
+    assert ticket.channel == "wechat"
+    # The number is the order's contact; the description a worker reads shows it masked.
+    assert ticket.description == LIGHT.replace("139 5712 3456", "139****3456")
     message = intake.message
     assert message.status == IntakeMessage.Status.ORDERED and message.ticket == ticket
     assert message.guess["compound"] == "石榴新村" and "category" in message.guess["reasons"]
@@ -104,6 +106,19 @@ def test_an_urgent_order_pages_the_manager(street: Street) -> None:
     assert Notification.objects.filter(
         ticket=intake.ticket, kind="ticket_urgent", recipient__username="shiliu-manager"
     ).exists()
+
+
+def test_an_urgent_message_that_waits_as_a_draft_pages_the_manager(street: Street) -> None:
+    threshold(street, 1.0)
+    intake = intake_receive(street=street, text=GAS, channel="wechat")
+    assert intake.kind == "draft" and intake.message.urgent
+    page = Notification.objects.get(kind="intake_urgent_draft")
+    assert page.recipient.username == "shiliu-manager" and page.ticket is None
+    assert page.payload["message"] == intake.message.pk
+    assert page.payload["place"].startswith("酱油厂宿舍")
+    from guanjia.notifications.texts import notification_text
+
+    assert "酱油厂宿舍" in notification_text(page)
 
 
 def test_a_second_message_about_the_same_problem_joins_the_open_order(street: Street) -> None:
