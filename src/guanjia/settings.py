@@ -165,9 +165,7 @@ MEDIA_ROOT = Path(os.environ.get("GUANJIA_MEDIA_ROOT", VAR_DIR / "media"))
 
 # The message triage model: trained from the shipped corpus on first use, retrained by
 # `guanjia triage-train`; never downloaded.
-TRIAGE_MODEL_PATH = Path(
-    os.environ.get("GUANJIA_TRIAGE_MODEL", VAR_DIR / "triage" / "model.npz")
-)
+TRIAGE_MODEL_PATH = Path(os.environ.get("GUANJIA_TRIAGE_MODEL", VAR_DIR / "triage" / "model.npz"))
 
 TASKS = {
     "default": {
