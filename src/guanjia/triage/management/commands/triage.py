@@ -26,6 +26,8 @@ EMPTY = {
 
 
 class Command(BaseCommand):
+    # A filter in a pipeline: it starts fast (no URL or admin checks) and writes nothing.
+    requires_system_checks: list[str] = []
     help = (
         "Read resident messages, one per line, and print what triage makes of each as one JSON "
         "object per line: category, confidence, urgent, compound, building, unit, room, phone."
