@@ -17,7 +17,6 @@ from guanjia.catalog.models import ServiceCategory
 from guanjia.catalog.selectors import catalog_active
 from guanjia.console.forms import MAX_ID
 from guanjia.console.intake_forms import ReclassifyForm
-from guanjia.core.phones import phone_mask
 from guanjia.org.models import Building, Compound, Unit
 from guanjia.org.selectors import buildings_of, units_of
 from guanjia.people import roles
@@ -25,7 +24,7 @@ from guanjia.people.access import AnyUser, contact_visible, phone_for, user_stre
 from guanjia.tickets import lifecycle
 from guanjia.tickets.models import Channel, Ticket, TicketEvent
 from guanjia.triage.models import IntakeMessage, TriageCorrection
-from guanjia.triage.phones import find_phones
+from guanjia.triage.phones import phones_masked
 
 # The queue shows at most this many drafts (newest first); a dispatcher works through them from
 # the top and the older ones come up as the newer are handled.
@@ -84,16 +83,7 @@ def _names(codes: set[str]) -> dict[str, str]:
 def text_for(user: AnyUser, text: str) -> str:
     """A message as this user may read it: every phone number in it masked (138****5678) for a
     role without contact access, as the phone fields are."""
-    if contact_visible(user):
-        return text
-    out, last = [], 0
-    for found in sorted(find_phones(text), key=lambda p: p.span):
-        start, end = found.span
-        if start < last:
-            continue
-        out += [text[last:start], phone_mask(found.digits)]
-        last = end
-    return "".join(out) + text[last:]
+    return text if contact_visible(user) else phones_masked(text)
 
 
 def _guess(user: AnyUser, message: IntakeMessage, names: dict[str, str]) -> Guess:
@@ -118,6 +108,7 @@ class MessageRow:
     message: IntakeMessage
     guess: Guess
     text: str  # the message, its phone numbers masked for roles without contact access
+    sender: str  # likewise: a hotline's sender is often a number
 
     @property
     def channel(self) -> str:
@@ -153,15 +144,18 @@ def intake_message(user: AnyUser, message_id: int) -> MessageRow | None:
 def intake_rows(user: AnyUser, messages: list[IntakeMessage]) -> list[MessageRow]:
     """The messages with their guesses as this user may read them (one query for the names)."""
     names = _names({str(m.guess.get("category") or m.category) for m in messages})
-    return [MessageRow(m, _guess(user, m, names), text_for(user, m.text)) for m in messages]
+    return [
+        MessageRow(m, _guess(user, m, names), text_for(user, m.text), text_for(user, m.sender))
+        for m in messages
+    ]
 
 
 def ticket_messages(user: AnyUser, ticket: Ticket) -> list[MessageRow]:
     """The messages an order came from (the one that made it first, then those that joined)."""
     messages = list(
-        IntakeMessage.objects.filter(ticket=ticket).order_by("received_at", "pk")[
-            :MESSAGES_PER_ORDER
-        ]
+        IntakeMessage.objects.filter(ticket=ticket)
+        .select_related("handled_by")  # the page names who checked each one
+        .order_by("received_at", "pk")[:MESSAGES_PER_ORDER]
     )
     return intake_rows(user, messages)
 

@@ -229,3 +229,20 @@ def find_phone(text: str) -> PhoneGuess | None:
     """The caller's phone number in `text`, or None (see the module docstring for the rules)."""
     found = find_phones(text)
     return found[0] if found else None
+
+
+def phones_masked(text: str) -> str:
+    """`text` with every phone number found in it masked (138****5678), in whatever writing it
+    was given: what a message may show to someone without contact access, or in an order's
+    description and timeline, which workers read. normalise() keeps every character in place, so
+    the spans found there fit `text`."""
+    from guanjia.core.phones import phone_mask  # pure, but keep this module free of Django
+
+    out, last = [], 0
+    for found in sorted(find_phones(normalise(text)), key=lambda p: p.span):
+        start, end = found.span
+        if start < last:
+            continue
+        out += [text[last:start], phone_mask(found.digits)]
+        last = end
+    return "".join(out) + text[last:]
