@@ -101,3 +101,23 @@ class TriageCorrection(models.Model):
         verbose_name = _("triage correction")
         verbose_name_plural = _("triage corrections")
         indexes = [models.Index(fields=["street", "at"], name="correction_recent")]
+
+
+class RobotSignature(models.Model):
+    """A group robot's signature already taken. The platform signs the timestamp, not the body,
+    so within the five minutes a timestamp is good for, a captured signature could carry any
+    message: each is accepted for one platform message only (its retries answer the same).
+    Rows older than the window are deleted as new ones come."""
+
+    street = models.ForeignKey(Street, on_delete=models.CASCADE, related_name="+")
+    sign = models.CharField(max_length=64)
+    message_id = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "sign"], name="robot_signature_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.sign

@@ -5,8 +5,10 @@ and the answer we return is posted back into the group.
 Authentication is the signature, not an account: the platform sends `timestamp` (milliseconds)
 and `sign` = base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}")) headers; the street's secret
 is IntakeSettings.robot_secret (empty: the callback is off, 404). A timestamp more than five
-minutes away is refused (a captured request cannot be replayed later), and the platform's message
-id makes a repeated delivery answer the same without taking the message twice.
+minutes away is refused (a captured request cannot be replayed later). The signature covers the
+timestamp, not the body, so each signature is taken for one platform message only
+(RobotSignature): within the five minutes it cannot carry another. The platform's message id makes
+a repeated delivery answer the same without taking the message twice.
 """
 
 from __future__ import annotations

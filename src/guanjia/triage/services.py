@@ -10,16 +10,18 @@ every urgent order), and is dispatched like any other.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.core.errors import Conflict, InvalidInput
-from guanjia.core.phones import phone_mask
 from guanjia.notifications.services import notify_street_role
 from guanjia.org.models import Building, Compound, Street, Unit
 from guanjia.people import roles
@@ -29,10 +31,10 @@ from guanjia.tickets.lifecycle import Status
 from guanjia.tickets.models import Channel, Ticket
 from guanjia.tickets.services import ticket_create
 from guanjia.triage.engine import Triage, triage_many
-from guanjia.triage.models import IntakeMessage, IntakeSettings, TriageCorrection
-from guanjia.triage.phones import find_phone
+from guanjia.triage.models import IntakeMessage, IntakeSettings, RobotSignature, TriageCorrection
+from guanjia.triage.phones import phones_masked
+from guanjia.triage.robot import MAX_SKEW
 from guanjia.triage.runtime import current_model, street_gazetteer
-from guanjia.triage.text import normalise
 
 MAX_TEXT = 2000
 CHANNELS = (Channel.WECHAT.value, Channel.HOTLINE.value, Channel.FORM.value, Channel.API.value)
@@ -88,19 +90,29 @@ def _place(street: Street, guess: Triage) -> _Place:
     return _Place(compound, building, unit)
 
 
-def _open_twin(street: Street, place: _Place, category: str, now: dt.datetime) -> Ticket | None:
-    """An order still open about the same problem at the same place, taken recently."""
+def _open_twin(street: Street, place: _Place, guess: Triage, now: dt.datetime) -> Ticket | None:
+    """An order still open about the same problem at the same place, taken recently: the same
+    compound and service, and the same building, unit and room wherever both the message and
+    the order name one (5幢1单元's corridor light is not 5幢2单元's). An urgent message joins
+    only an urgent order: danger must not be absorbed into an ordinary one, unseen."""
     if place.compound is None:
         return None
     twins = Ticket.objects.filter(
         street=street,
         compound=place.compound,
-        category__code=category,
+        category__code=guess.category,
         status__in=OPEN,
         created_at__gte=now - JOIN_WINDOW,
     )
+    # NULL is never IN (...): an order that names no building is matched explicitly.
     if place.building is not None:
-        twins = twins.filter(building__in=[place.building.pk, None])
+        twins = twins.filter(Q(building=place.building) | Q(building__isnull=True))
+    if place.unit is not None:
+        twins = twins.filter(Q(unit=place.unit) | Q(unit__isnull=True))
+        if guess.room:
+            twins = twins.filter(Q(room=guess.room) | Q(room=""))
+    if guess.urgent:
+        twins = twins.filter(urgent=True)
     return twins.order_by("-created_at").first()
 
 
@@ -130,17 +142,23 @@ def intake_receive_many(
     guesses = triage_many(cleaned, gazetteer=street_gazetteer(street), model=current_model())
     threshold = intake_settings(street).confidence_threshold
     return [
-        _take(
+        _once(
             street=street,
-            text=text,
-            guess=guess,
             channel=channel,
-            sender=sender[:100],
-            received_at=received_at,
             external_id=external_id[:100],
-            actor=actor,
-            threshold=threshold,
-            now=now,
+            take=functools.partial(
+                _take_once,
+                street=street,
+                text=text,
+                guess=guess,
+                channel=channel,
+                sender=sender[:100],
+                received_at=received_at,
+                external_id=external_id[:100],
+                actor=actor,
+                threshold=threshold,
+                now=now,
+            ),
         )
         for text, guess, external_id in zip(cleaned, guesses, ids, strict=True)
     ]
@@ -170,39 +188,19 @@ def intake_receive(
     )[0]
 
 
-def _take(
-    *,
-    street: Street,
-    text: str,
-    guess: Triage,
-    channel: str,
-    sender: str,
-    received_at: dt.datetime,
-    external_id: str,
-    actor: User | None,
-    threshold: float,
-    now: dt.datetime,
-) -> Intake:
+def _once(*, street: Street, channel: str, external_id: str, take: Callable[[], Intake]) -> Intake:
+    """`take` in its own transaction, once per external id: a robot delivering the same message
+    again, even at the same moment, gets the message taken the first time (the database's
+    unique constraint decides a race, and the loser's order is rolled back with its message)."""
     if external_id:
         seen = IntakeMessage.objects.filter(
             street=street, channel=channel, external_id=external_id
         ).first()
-        if seen is not None:  # a robot delivering the same message again
+        if seen is not None:
             return Intake(seen, seen.ticket)
     try:
         with transaction.atomic():
-            return _take_once(
-                street=street,
-                text=text,
-                guess=guess,
-                channel=channel,
-                sender=sender,
-                received_at=received_at,
-                external_id=external_id,
-                actor=actor,
-                threshold=threshold,
-                now=now,
-            )
+            return take()
     except IntegrityError:
         seen = IntakeMessage.objects.filter(
             street=street, channel=channel, external_id=external_id
@@ -241,7 +239,13 @@ def _take_once(
         status=IntakeMessage.Status.DRAFT,
     )
     category = ServiceCategory.objects.filter(ORDERABLE, code=guess.category, active=True).first()
-    twin = _open_twin(street, place, guess.category, now) if category is not None else None
+    confident = guess.confidence >= threshold and category is not None
+    if confident and place.compound is not None:
+        # Two messages about one problem at the same moment: the second waits here for the
+        # first's order and joins it, instead of both making one.
+        Compound.objects.select_for_update().filter(pk=place.compound.pk).first()
+    # Joining is triage acting alone, as making an order is: only when it is sure of the problem.
+    twin = _open_twin(street, place, guess, now) if confident else None
     if twin is not None:
         message.status = IntakeMessage.Status.JOINED
         message.ticket = twin
@@ -251,11 +255,11 @@ def _take_once(
             type="message_joined",
             at=now,
             actor=actor,
-            note=text[:200],
+            note=phones_masked(text)[:200],  # events carry no contact data of their own
             payload={"message": message.pk, "channel": channel},
         )
         return Intake(message, twin)
-    sure = guess.confidence >= threshold and place.compound is not None and category is not None
+    sure = confident and place.compound is not None
     if not sure:
         message.save(force_insert=True)
         if guess.urgent:  # danger must not wait unseen under the chatter: page the managers
@@ -279,7 +283,7 @@ def _take_once(
         unit=place.unit if place.building is not None else None,
         room=guess.room or "",
         channel=channel,
-        description=_masked(text)[:1000],
+        description=phones_masked(text)[:1000],
         contact_phone=guess.phone or "",
         urgent=guess.urgent,
         created_by=actor,
@@ -290,17 +294,6 @@ def _take_once(
     message.ticket = ticket
     message.save(force_insert=True)
     return Intake(message, ticket)
-
-
-def _masked(text: str) -> str:
-    """The message as the order's description, its phone number masked: the number is the
-    order's contact, shown in full only to roles that may see it (a worker's reveal is logged).
-    normalise() keeps every character in place, so the span found there fits the text."""
-    phone = find_phone(normalise(text))
-    if phone is None:
-        return text
-    start, end = phone.span
-    return text[:start] + phone_mask(phone.digits) + text[end:]
 
 
 def _check_version(message: IntakeMessage, version: int) -> None:
@@ -364,7 +357,9 @@ def intake_draft_confirm(
         unit=unit,
         room=room,
         channel=message.channel,
-        description=(description or _masked(message.text))[:1000],
+        # Workers read the description: every number in it masked, the one kept as the contact
+        # shown in full only to roles that may see it (a worker's reveal is logged).
+        description=phones_masked(description or message.text)[:1000],
         contact_phone=contact_phone,
         urgent=urgent,
         created_by=actor,
@@ -432,3 +427,20 @@ def triage_corrections_record(
     before = TriageCorrection.objects.filter(message=message).count()
     _corrections(message, changes, actor, now)
     return TriageCorrection.objects.filter(message=message).count() - before
+
+
+@transaction.atomic
+def robot_signature_take(*, street: Street, sign: str, message_id: str, now: dt.datetime) -> bool:
+    """A group robot's (valid) signature may carry one platform message: True the first time it
+    is seen, and again when the platform retries the same message id; False when it comes back
+    with another message or none (a captured request replayed with a body of someone's choice:
+    the platform does not sign the body). Signatures older than the replay window are dropped."""
+    RobotSignature.objects.filter(at__lt=now - 2 * MAX_SKEW).delete()
+    try:
+        with transaction.atomic():
+            RobotSignature.objects.create(street=street, sign=sign, message_id=message_id, at=now)
+        return True
+    except IntegrityError:
+        return bool(message_id) and (
+            RobotSignature.objects.filter(street=street, sign=sign, message_id=message_id).exists()
+        )

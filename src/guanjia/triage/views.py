@@ -17,26 +17,43 @@ from guanjia.triage.robot import (
     robot_reply,
     robot_signature_ok,
 )
-from guanjia.triage.services import intake_receive
+from guanjia.triage.services import intake_receive, robot_signature_take
 
 
 @csrf_exempt  # the platform signs the request; it holds no cookie of ours
 @require_POST
 def robot_callback(request: HttpRequest, street: str) -> HttpResponse:
-    found = Street.objects.filter(code=street.lower()).first()
+    """Strangers learn nothing: an unknown street or one without a robot is 404, a bad or old
+    signature 403, with empty bodies; only a signed message is read and answered."""
+    found = Street.objects.filter(code=street.lower()[:40]).first()
     settings = IntakeSettings.objects.filter(street=found).first() if found else None
     if found is None or settings is None or not settings.robot_secret:
         return HttpResponse(status=404)
-    if not robot_signature_ok(
+    now = timezone.now()
+    sign = request.headers.get("sign", "")
+    if len(sign) > 64 or not robot_signature_ok(
         secret=settings.robot_secret,
         timestamp=request.headers.get("timestamp", ""),
-        sign=request.headers.get("sign", ""),
-        now=timezone.now(),
+        sign=sign,
+        now=now,
     ):
         return HttpResponse(status=403)
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+    try:
+        length = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        return HttpResponse(status=400)
+    if length > MAX_BODY or length < 0:  # refused before the body is read
+        return HttpResponse(status=413)
+    if len(request.body) > MAX_BODY:
         return HttpResponse(status=413)
     message = robot_message(request.body)
+    if not robot_signature_take(
+        street=found,
+        sign=sign,
+        message_id=message.message_id if message is not None else "",
+        now=now,
+    ):
+        return HttpResponse(status=403)
     if message is None:
         return JsonResponse({"msgtype": "empty"})  # nothing to answer in the group
     try:

@@ -189,3 +189,38 @@ def test_triage_train_installs_a_new_model_with_the_corrections(
     assert "0 from corrections" in out.getvalue()
     assert timezone.now()  # the command needs no clock; the model says when it was trained
     assert model.meta["trained_at"]
+
+
+def test_a_captured_signature_cannot_carry_another_message(robot_street: Street) -> None:
+    stamp = str(int(time.time() * 1000))
+    headers = {"timestamp": stamp, "sign": robot_sign(SECRET, stamp)}
+
+    def post(body: dict[str, Any]) -> Any:
+        return Client().post(
+            "/intake/robot/shuanggang",
+            data=json.dumps(body, ensure_ascii=False),
+            content_type="application/json",
+            headers=headers,
+        )
+
+    first = post(_group(GROUP_LINE, "m-10"))
+    assert first.status_code == 200
+    assert post(_group(GROUP_LINE, "m-10")).json() == first.json()  # a retry: same answer
+    forged = post(_group("@管家 大乐园1幢煤气味很重 快来人", "m-11"))
+    assert forged.status_code == 403 and forged.content == b""
+    assert IntakeMessage.objects.count() == 1
+
+
+def test_the_callback_refuses_a_body_too_large_or_a_bad_length(robot_street: Street) -> None:
+    client = Client()
+    big = _group("灯" * 40_000, "m-20")
+    assert _robot_post(client, "shuanggang", big).status_code == 413
+    stamp = str(int(time.time() * 1000))
+    answer = client.post(
+        "/intake/robot/shuanggang",
+        data="{}",
+        content_type="application/json",
+        headers={"timestamp": stamp, "sign": robot_sign(SECRET, stamp), "content-length": "x"},
+    )
+    assert answer.status_code == 400
+    assert not IntakeMessage.objects.exists()

@@ -233,3 +233,65 @@ def test_discarding_a_draft_may_say_what_it_really_was(street: Street) -> None:
         assert TriageCorrection.objects.get(message=message).corrected == "consult.other"
     with pytest.raises(Conflict):
         intake_draft_discard(message_id=message.pk, version=1, actor=dispatcher)
+
+
+def test_every_number_in_the_message_is_masked_in_the_order_description(street: Street) -> None:
+    threshold(street, 0.0)
+    text = LIGHT + " 或者打我儿子 一三八一二三四五六七八"
+    intake = intake_receive(street=street, text=text, channel="wechat")
+    assert intake.ticket is not None and intake.ticket.contact_phone == "13957123456"
+    assert intake.ticket.description.endswith("139****3456 或者打我儿子 138****5678")
+
+
+def test_a_confirmed_draft_keeps_no_full_number_in_its_description(
+    street: Street, world: Any
+) -> None:
+    threshold(street, 1.0)
+    draft = intake_receive(street=street, text=LIGHT, channel="wechat").message
+    intake = intake_draft_confirm(
+        message_id=draft.pk,
+        version=draft.version,
+        actor=f.user("dispatcher", street, "d4"),
+        category=ServiceCategory.objects.get(code="repair.corridor_light"),
+        compound=Compound.objects.get(name="石榴新村"),
+        contact_phone="13957123456",
+        # What a dispatcher's form sends back: the message in full, as they may read it.
+        description=LIGHT,
+    )
+    assert intake.ticket is not None
+    assert "13957123456" not in intake.ticket.description.replace(" ", "")
+    assert "139****3456" in intake.ticket.description
+    assert intake.ticket.contact_phone == "13957123456"
+
+
+def test_robot_signatures_carry_one_message_each(street: Street) -> None:
+    from guanjia.triage.models import RobotSignature
+    from guanjia.triage.services import robot_signature_take
+
+    now = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
+    take = {"street": street, "sign": "c2lnbg==", "now": now}
+    assert robot_signature_take(message_id="m-1", **take)
+    assert robot_signature_take(message_id="m-1", **take)  # the platform retrying
+    assert not robot_signature_take(message_id="m-2", **take)  # replayed with another message
+    assert not robot_signature_take(message_id="", **take)
+    later = {**take, "sign": "b3RoZXI=", "now": now + dt.timedelta(minutes=11)}
+    assert robot_signature_take(message_id="", **later)
+    assert not robot_signature_take(message_id="", **later)  # no id: never twice
+    # Signatures older than the replay window are gone.
+    assert list(RobotSignature.objects.values_list("sign", flat=True)) == ["b3RoZXI="]
+
+
+def test_a_hotline_sender_given_as_a_number_is_masked_for_roles_without_contact(
+    street: Street, world: Any
+) -> None:
+    from guanjia.console.intake_selectors import intake_rows
+
+    threshold(street, 1.0)
+    message = intake_receive(
+        street=street, text=LIGHT, channel="hotline", sender="13812345678"
+    ).message
+    [row] = intake_rows(world.worker, [message])
+    assert (row.sender, row.guess.phone) == ("138****5678", "139****3456")
+    assert "139****3456" in row.text
+    [row] = intake_rows(f.user("dispatcher", street, "d5"), [message])
+    assert (row.sender, row.guess.phone) == ("13812345678", "13957123456")
