@@ -31,15 +31,18 @@ class _ReadOnly(_StreetScoped):
 @admin.register(IntakeSettings)
 class IntakeSettingsAdmin(_StreetScoped):
     list_display = ["street", "confidence_threshold"]
+    list_select_related = ["street"]
 
 
 @admin.register(IntakeMessage)
 class IntakeMessageAdmin(_ReadOnly):
     list_display = ["received_at", "street", "channel", "status", "category", "confidence"]
+    list_select_related = ["street"]
     list_filter = ["status", "channel"]
 
 
 @admin.register(TriageCorrection)
 class TriageCorrectionAdmin(_ReadOnly):
     list_display = ["at", "street", "field", "guessed", "corrected"]
+    list_select_related = ["street"]
     list_filter = ["field"]
