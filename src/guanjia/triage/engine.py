@@ -27,19 +27,23 @@ DANGER = re.compile(
     r"|晕倒|昏倒|昏迷|叫不醒|没气了|(叫|喊|敲门|敲).{0,4}?没反应|摔倒.{0,4}?起不来"
     r"|(倒|躺)在(地上|门口|楼梯)"
     r"|持刀|拿刀|动刀|砍人|要杀人|打起来了|在打架"
-    r"|(孩子|小孩|娃).{0,4}?(丢了|不见了|走失|找不到)|(困在|被困|关在).{0,4}?(电梯|里面)"
+    r"|(孩子|小孩|娃).{0,2}?(丢了|不见了|走失|找不到)|(困在|被困|关在).{0,4}?(电梯|里面)"
     r"|(水管|总管|主管).{0,6}?(爆|喷)|往外喷"
     r"|(马桶|地漏|厕所|卫生间|家里|屋里).{0,6}?(翻|冒|涌|漫|倒灌).{0,3}?(水|粪)"
     r"|(屋里|家里|房间|卧室|客厅|卫生间|厨房).{0,6}?(淹了|全是水|进水了)"
+    r"|敲门.{0,2}?不应"
+    r"|(爷爷|奶奶|外公|外婆|老伴).{0,4}?(走丢了|走失了|跑出去了|不见了)"
 )
-# A phrase preceded by one of these is not happening now: negated, or in the past.
-NOT_NOW = re.compile(
-    r"(没有|没|不是|并非|无|不|担心|怕|以防|要是|万一|如果|真|昨天|前天|上次|之前|上周|上个月|去年)"
+# A phrase right after one of these is not happening now (negated, feared, supposed) ...
+NEGATED = re.compile(
+    r"(没有|没|未见|未|不是|并非|非|无|不|防|担心|怕|以防|一旦|极易|容易|要是|万一|如果|真)被?\s*$"
 )
+# ... nor one shortly after a time in the past.
+PAST = re.compile(r"昨天|前天|上次|之前|上周|上个月|去年")
 # A message that says the danger is over (a follow-up, a thank-you) is not urgent by phrase.
 RESOLVED = re.compile(
     r"已经?(处理|修好|换掉|换好|扑灭|灭了|解决|恢复|排除)|处理完毕|修好了|没事了|放心|撤销|无需"
-    r"|真的假的|是真的吗|是不是真的"
+    r"|真的假的|是真的吗|是不是真的|找到了"
 )
 
 
@@ -80,7 +84,7 @@ def danger_phrase(text: str) -> str | None:
         return None
     for match in DANGER.finditer(text):
         before = text[max(0, match.start() - 6) : match.start()]
-        if not NOT_NOW.search(before):
+        if not NEGATED.search(before) and not PAST.search(before):
             return match.group(0)
     return None
 

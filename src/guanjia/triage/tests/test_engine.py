@@ -45,6 +45,9 @@ def model() -> TriageModel:
         ("有人拿刀在楼下", "拿刀"),
         ("孩子不见了 找了一个小时", "孩子不见了"),
         ("水管爆了一直往外喷", "水管爆"),
+        ("对门奶奶两天没出门 敲门不应", "敲门不应"),
+        ("我爷爷又跑出去了 穿着拖鞋", "爷爷又跑出去了"),
+        ("卫生间地漏往上翻黑水", "卫生间地漏往上翻黑水"),
     ],
 )
 def test_danger_phrases_are_found(text: str, phrase: str) -> None:
@@ -52,7 +55,17 @@ def test_danger_phrases_are_found(text: str, phrase: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["没有煤气味了，谢谢", "热水器打不着火", "不是着火，是烧烤的烟", "灭火器过期了"]
+    "text",
+    [
+        "没有煤气味了，谢谢",
+        "热水器打不着火",
+        "不是着火，是烧烤的烟",
+        "灭火器过期了",
+        "插座烧黑了，未见明火",
+        "安全出口锁着，一旦失火跑不出去",
+        "孩子的医保卡丢了怎么补",
+        "昨天走丢的那个大爷找到了没有",
+    ],
 )
 def test_negated_or_harmless_phrases_are_not_danger(text: str) -> None:
     assert danger_phrase(text) is None
