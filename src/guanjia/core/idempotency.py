@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,3 +118,28 @@ def idempotency_purge(*, now: dt.datetime | None = None, batch: int = 1000) -> i
         if not ids:
             return removed
         removed += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
+
+
+def idempotent_answer(
+    *,
+    owner: User,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    response: HttpResponse,
+    produce: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any]:
+    """An API write with an optional `Idempotency-Key`: without one `produce` simply runs; with
+    one it runs once per owner and key (idempotent_call) and a replay says so in the
+    `Idempotent-Replayed: true` header. Returns the status and body to answer with."""
+    if key is None:
+        return produce()
+    answer = idempotent_call(
+        owner=owner,
+        key=key,
+        fingerprint=request_fingerprint(operation, payload),
+        produce=produce,
+    )
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return answer.status, answer.body

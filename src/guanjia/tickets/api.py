@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from guanjia.core.cursors import ID_MAX, cursor_decode, cursor_encode
 from guanjia.core.errors import InvalidInput, NotFound
-from guanjia.core.idempotency import idempotent_call, request_fingerprint
+from guanjia.core.idempotency import idempotent_answer
 from guanjia.core.problems import problems
 from guanjia.people.auth import api_caller
 from guanjia.people.selectors import user_by_username
@@ -96,17 +96,16 @@ def ticket_create_op(
         out = ticket_created_out(intake.ticket, intake.possible_duplicates, user)
         return 201, out.model_dump(mode="json")
 
-    if idempotency_key is None:
-        return Status(*produce())
-    answer = idempotent_call(
-        owner=user,
-        key=idempotency_key,
-        fingerprint=request_fingerprint("POST /tickets", payload.model_dump(mode="json")),
-        produce=produce,
+    return Status(
+        *idempotent_answer(
+            owner=user,
+            key=idempotency_key,
+            operation="POST /tickets",
+            payload=payload.model_dump(mode="json"),
+            response=response,
+            produce=produce,
+        )
     )
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(answer.status, answer.body)
 
 
 @router.get("/tickets", response={200: TicketPage, **problems(401, 422)}, summary="List orders")

@@ -224,3 +224,19 @@ def test_the_callback_refuses_a_body_too_large_or_a_bad_length(robot_street: Str
     )
     assert answer.status_code == 400
     assert not IntakeMessage.objects.exists()
+
+
+def test_the_api_takes_a_message_once_per_idempotency_key(robot_street: Street) -> None:
+    operator = User.objects.filter(street=robot_street, groups__name="operator").first()
+    assert operator is not None
+    body = {"text": GROUP_LINE, "channel": "wechat"}
+    first = Api(operator).post("/intake/messages", body, HTTP_IDEMPOTENCY_KEY="hotline-77")
+    again = Api(operator).post("/intake/messages", body, HTTP_IDEMPOTENCY_KEY="hotline-77")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert IntakeMessage.objects.count() == 1
+    other = Api(operator).post(
+        "/intake/messages", {**body, "text": "大乐园1幢电梯坏了"}, HTTP_IDEMPOTENCY_KEY="hotline-77"
+    )
+    assert other.status_code == 422
+    assert IntakeMessage.objects.count() == 1
