@@ -8,8 +8,10 @@ from django.core.management import call_command
 from guanjia.catalog.defaults import catalog_install_defaults
 from guanjia.catalog.models import ServiceCategory
 from guanjia.demo.accounts import PEOPLE
+from guanjia.demo.messages import GROUP_MESSAGES
 from guanjia.org.models import Compound, Street
 from guanjia.tickets.models import Ticket
+from guanjia.triage.models import IntakeMessage
 
 
 def _demo(*args: str) -> tuple[str, str]:
@@ -27,6 +29,12 @@ def test_demo_loads_once_and_keeps_the_data(db: None, media: Path) -> None:
     assert Compound.objects.filter(street=street).count() == 40
     orders = Ticket.objects.count()
     assert orders > 40
+    # The morning's group messages went through triage: orders and drafts, one per message.
+    messages = IntakeMessage.objects.filter(street=street)
+    assert messages.count() == len(GROUP_MESSAGES)
+    assert messages.filter(status="draft").exists()
+    assert messages.filter(status__in=["ordered", "joined"]).exists()
+    assert "group messages" in err
     for person in PEOPLE:
         assert person.username in out
     assert "guanjia-demo" in out
