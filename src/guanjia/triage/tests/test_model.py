@@ -6,7 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guanjia.triage.model import Example, Lexicon, TriageModel, features, lexicon_from, train
+from guanjia.triage.model import (
+    CATEGORY_C,
+    Example,
+    Lexicon,
+    TriageModel,
+    features,
+    lexicon_from,
+    train,
+)
 
 EXAMPLES = [
     Example("楼道灯不亮了 晚上黑漆漆的", "repair.corridor_light", False),
@@ -59,7 +67,7 @@ def test_exported_scores_equal_scikit_learns(model: TriageModel) -> None:
     lexicon = Lexicon(lexicon_from(texts))
     vectorizer = TfidfVectorizer(analyzer=lambda t: features(t, lexicon), sublinear_tf=True)
     matrix = vectorizer.fit_transform(texts)
-    reference = LogisticRegression(C=20.0, max_iter=3000).fit(
+    reference = LogisticRegression(C=CATEGORY_C, max_iter=3000).fit(
         matrix, [e.category for e in EXAMPLES]
     )
     probe = ["灯不亮", "一股煤气味", "谢谢", "从没见过的词语"]
@@ -122,7 +130,9 @@ def test_two_categories_score_as_scikit_learns_binary_model() -> None:
     lexicon = Lexicon(lexicon_from([e.text for e in two]))
     vectorizer = TfidfVectorizer(analyzer=lambda t: features(t, lexicon), sublinear_tf=True)
     matrix = vectorizer.fit_transform([e.text for e in two])
-    reference = LogisticRegression(C=20.0, max_iter=3000).fit(matrix, [e.category for e in two])
+    reference = LogisticRegression(C=CATEGORY_C, max_iter=3000).fit(
+        matrix, [e.category for e in two]
+    )
     probe = ["灯不亮", "谢谢"]
     expected = reference.predict_proba(vectorizer.transform(probe))
     for row, prediction in zip(expected, model.predict(probe), strict=True):
