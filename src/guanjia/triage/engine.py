@@ -24,7 +24,8 @@ from guanjia.triage.text import normalise
 DANGER = re.compile(
     r"(煤气|燃气|液化气|天然气|瓦斯)的?(味|泄漏|漏了|漏气)"
     r"|着火|起火|失火|冒烟|烧起来|火苗|明火|爆炸|冒火花|打火花|冒火星"
-    r"|晕倒|昏倒|昏迷|叫不醒|没气了|(叫|喊|敲门|敲).{0,4}?没反应|摔倒.{0,4}?起不来"
+    r"|晕倒|昏倒|昏迷|叫不醒|没气了|(叫|喊)(他|她|人|了几声).{0,4}?没反应|敲门.{0,4}?没(反应|人应)"
+    r"|摔倒.{0,4}?起不来"
     r"|(倒|躺)在(地上|门口|楼梯)"
     r"|持刀|拿刀|动刀|砍人|要杀人|打起来了|在打架"
     r"|(孩子|小孩|娃).{0,2}?(丢了|不见了|走失|找不到)|(困在|被困|关在).{0,4}?(电梯|里面)"
@@ -36,8 +37,10 @@ DANGER = re.compile(
 )
 # A phrase right after one of these is not happening now (negated, feared, supposed) ...
 NEGATED = re.compile(
-    r"(没有|没|未见|未|不是|并非|非|无|不|防|担心|怕|以防|一旦|极易|容易|要是|万一|如果|真)被?\s*$"
+    r"(没有|没|没发现|未发现|未见|未|不是|并非|非|无|不|防|以防|极易|容易|真)被?\s*$"
 )
+# ... nor one feared or supposed a few characters before (担心电梯里起火, 怕哪天烧起来) ...
+SUPPOSED = re.compile(r"担心|怕|一旦|要是|万一|如果|假如")
 # ... nor one shortly after a time in the past.
 PAST = re.compile(r"昨天|前天|上次|之前|上周|上个月|去年")
 # A message that says the danger is over (a follow-up, a thank-you) is not urgent by phrase.
@@ -84,7 +87,7 @@ def danger_phrase(text: str) -> str | None:
         return None
     for match in DANGER.finditer(text):
         before = text[max(0, match.start() - 6) : match.start()]
-        if not NEGATED.search(before) and not PAST.search(before):
+        if not (NEGATED.search(before) or SUPPOSED.search(before) or PAST.search(before)):
             return match.group(0)
     return None
 

@@ -65,6 +65,9 @@ def test_danger_phrases_are_found(text: str, phrase: str) -> None:
         "安全出口锁着，一旦失火跑不出去",
         "孩子的医保卡丢了怎么补",
         "昨天走丢的那个大爷找到了没有",
+        "烟感一直响，检查后没发现起火",
+        "电动车推进电梯充电，担心电梯里起火",
+        "拍手喊话都没反应 那盏灯就是不亮",
     ],
 )
 def test_negated_or_harmless_phrases_are_not_danger(text: str) -> None:
