@@ -9,21 +9,20 @@ corrections; every process notices the new file by its modification time.
 from __future__ import annotations
 
 import fcntl
+import json
 import threading
-import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch
 
-from guanjia.org.models import Building, Compound, Street
+from guanjia.org.models import Building, Compound, Street, Unit
 from guanjia.triage.model import Example, TriageModel
 from guanjia.triage.places import BuildingEntry, CompoundEntry, Gazetteer
 
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[float, TriageModel]] = {}
-_places: dict[int, tuple[float, Gazetteer]] = {}
-PLACES_TTL = 60.0  # seconds; an imported compound is recognised within a minute
+_places: dict[int, tuple[tuple[object, ...], Gazetteer]] = {}
 
 
 def model_path() -> Path:
@@ -107,15 +106,32 @@ def current_model() -> TriageModel:
     return model
 
 
-def street_gazetteer(street: Street, *, fresh: bool = False) -> Gazetteer:
+def _places_fingerprint(street: Street) -> tuple[object, ...]:
+    """What changes when the street's places change: its compounds as they are named, and how
+    many buildings and units there are (two cheap aggregate queries and one short list)."""
+    compounds = tuple(
+        Compound.objects.filter(street=street).order_by("pk").values_list("pk", "name", "aliases")
+    )
+    buildings = Building.objects.filter(street=street).aggregate(n=Count("pk"), top=Max("pk"))
+    units = Unit.objects.filter(street=street).aggregate(n=Count("pk"), top=Max("pk"))
+    return (
+        json.dumps(compounds, ensure_ascii=False),
+        buildings["n"],
+        buildings["top"],
+        units["n"],
+        units["top"],
+    )
+
+
+def street_gazetteer(street: Street) -> Gazetteer:
     """The street's compounds (names, aliases), buildings and units as the triage engine reads
-    them; three queries, cached per process for PLACES_TTL seconds."""
-    now = time.monotonic()
-    if not fresh:
-        with _lock:
-            cached = _places.get(street.pk)
-        if cached is not None and now - cached[0] < PLACES_TTL:
-            return cached[1]
+    them. Built once per process and kept while the places' fingerprint stays the same (an
+    import or a rename is seen by the next message)."""
+    fingerprint = _places_fingerprint(street)
+    with _lock:
+        cached = _places.get(street.pk)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
     compounds = (
         Compound.objects.filter(street=street)
         .order_by("pk")
@@ -140,5 +156,5 @@ def street_gazetteer(street: Street, *, fresh: bool = False) -> Gazetteer:
         )
     )
     with _lock:
-        _places[street.pk] = (now, gazetteer)
+        _places[street.pk] = (fingerprint, gazetteer)
     return gazetteer

@@ -21,7 +21,6 @@ from guanjia.org.services import org_import
 from guanjia.testing import factories as f
 from guanjia.tickets.models import Ticket, TicketEvent
 from guanjia.triage.models import IntakeMessage, IntakeSettings, TriageCorrection
-from guanjia.triage.runtime import street_gazetteer
 from guanjia.triage.services import intake_receive
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +60,6 @@ def _places(world: Any) -> None:
         ],
     }
     org_import(org_streets_from_dict(doc))
-    street_gazetteer(world.street, fresh=True)
 
 
 def _threshold(world: Any, value: float) -> None:

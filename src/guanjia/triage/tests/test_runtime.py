@@ -61,3 +61,32 @@ def test_a_new_file_is_picked_up_by_its_modification_time(trained: list[str]) ->
     runtime.model_save(newer)
     assert runtime.current_model().meta["note"] == "retrained"
     assert runtime.current_model() is not first
+
+
+def test_the_places_are_read_again_when_they_change(db: None) -> None:
+    from guanjia.org.importer import org_streets_from_dict
+    from guanjia.org.models import Street
+    from guanjia.org.services import org_import
+
+    doc = {
+        "street": "新街道",
+        "code": "xinjie",
+        "communities": [
+            {
+                "name": "新社区",
+                "compounds": [
+                    {"name": "甲小区", "buildings": [{"name": "1幢", "units": ["1单元"]}]}
+                ],
+            }
+        ],
+    }
+    org_import(org_streets_from_dict(doc))
+    street = Street.objects.get(code="xinjie")
+    first = runtime.street_gazetteer(street)
+    assert runtime.street_gazetteer(street) is first  # unchanged: the same object
+    doc["communities"][0]["compounds"].append(
+        {"name": "乙小区", "aliases": ["乙"], "buildings": [{"name": "2号楼", "units": []}]}
+    )
+    org_import(org_streets_from_dict(doc))
+    again = runtime.street_gazetteer(street)
+    assert [c.name for c in again.compounds] == ["甲小区", "乙小区"]

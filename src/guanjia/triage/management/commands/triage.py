@@ -43,7 +43,7 @@ class Command(BaseCommand):
         street = Street.objects.filter(code=options["street"].strip().lower()).first()
         if street is None:
             raise CommandError(f"no street with the code {options['street']!r}")
-        gazetteer = street_gazetteer(street, fresh=True)
+        gazetteer = street_gazetteer(street)
         model = current_model()
         out = sys.stdout
         batch: list[str] = []
