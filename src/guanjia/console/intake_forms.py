@@ -17,9 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.console.forms import MAX_ID
-from guanjia.core.errors import GuanjiaError
+from guanjia.org.forms import building_and_unit_clean
 from guanjia.org.models import Building, Compound, Unit
-from guanjia.org.selectors import building_find, unit_find
 from guanjia.tickets.models import Channel
 from guanjia.triage.services import MAX_TEXT
 
@@ -70,18 +69,10 @@ class PlaceFields(forms.Form):
         if compound is None:
             self.add_error("compound", _("Choose the compound."))
             return data
-        building = unit = None
-        try:
-            if data.get("building"):
-                building = building_find(compound, int(data["building"]))
-            if data.get("unit"):
-                if building is None:
-                    self.add_error("unit", _("Please choose the building first."))
-                    return data
-                unit = unit_find(building, int(data["unit"]))
-        except GuanjiaError as e:
-            self.add_error(e.field if e.field in self.fields else None, str(e.message))
+        found = building_and_unit_clean(self, compound, data)
+        if found is None:
             return data
+        building, unit = found
         self.place_compound, self.place_building, self.place_unit = compound, building, unit
         return data
 

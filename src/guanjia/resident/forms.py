@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from guanjia.catalog.models import ServiceCategory
 from guanjia.core.errors import GuanjiaError
 from guanjia.core.phones import phone_normalize
+from guanjia.org.forms import building_and_unit_clean
 from guanjia.org.models import Building, Compound, Unit
-from guanjia.org.selectors import building_find, unit_find
 from guanjia.tickets.photos import photo_encode, photo_read
 
 MAX_PHOTOS = 3
@@ -53,18 +53,10 @@ class PlaceForm(forms.Form):
             self.add_error("compound", _("Please choose your compound."))
             return data
         self.place_compound = compound
-        building = unit = None
-        try:
-            if data.get("building"):
-                building = building_find(compound, int(data["building"]))
-            if data.get("unit"):
-                if building is None:
-                    self.add_error("unit", _("Please choose the building first."))
-                    return data
-                unit = _unit_of(building, int(data["unit"]))
-        except GuanjiaError as e:
-            self.add_error(e.field if e.field in self.fields else None, str(e.message))
+        found = building_and_unit_clean(self, compound, data)
+        if found is None:
             return data
+        building, unit = found
         if building is None and not (data.get("spot") or "").strip():
             self.add_error(
                 "building", _("Please choose the building, or type a public spot below.")
@@ -73,22 +65,6 @@ class PlaceForm(forms.Form):
             self.add_error("unit", _("Please choose the unit of this room."))
         self.place_building, self.place_unit = building, unit
         return data
-
-
-def _unit_of(building: Building, unit_id: int) -> Unit:
-    """The unit of `building` with this id; otherwise an error that names both in words."""
-    try:
-        return unit_find(building, unit_id)
-    except GuanjiaError as e:
-        stray = Unit.objects.filter(pk=unit_id).first()
-        if stray is not None:
-            e.message = _("Unit %(unit)s is not in building %(building)s.") % {
-                "unit": stray.name,
-                "building": building.name,
-            }
-        else:
-            e.message = _("Please choose the unit again.")
-        raise
 
 
 class OrderForm(PlaceForm):
