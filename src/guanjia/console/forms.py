@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.console import followup
+from guanjia.core.forms import MAX_ID as MAX_ID  # the console's pages import it from here
 from guanjia.resident.forms import PlaceForm
 from guanjia.tickets.models import Channel
 
-MAX_ID = 2**63 - 1
 # The channels an operator takes orders from; the others are systems, not people.
 ENTRY_CHANNELS = (Channel.HOTLINE, Channel.WECHAT, Channel.FORM, Channel.PATROL)
 

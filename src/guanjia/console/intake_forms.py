@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.catalog.models import ORDERABLE, ServiceCategory
 from guanjia.console.forms import MAX_ID
-from guanjia.org.forms import building_and_unit_clean
-from guanjia.org.models import Building, Compound, Unit
+from guanjia.org.forms import PlaceIdFields, building_and_unit_clean
+from guanjia.org.models import Compound
 from guanjia.tickets.models import Channel
 from guanjia.triage.services import MAX_TEXT
 
@@ -37,22 +37,8 @@ def _category(code: str) -> ServiceCategory:
     return found
 
 
-class PlaceFields(forms.Form):
+class PlaceFields(PlaceIdFields):
     """A compound of the given street, then (optionally) one of its buildings and units."""
-
-    compound = forms.IntegerField(
-        label=gettext_lazy("Compound"), required=False, min_value=1, max_value=MAX_ID
-    )
-    building = forms.IntegerField(
-        label=gettext_lazy("Building"), required=False, min_value=1, max_value=MAX_ID
-    )
-    unit = forms.IntegerField(
-        label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID
-    )
-
-    place_compound: Compound | None = None
-    place_building: Building | None = None
-    place_unit: Unit | None = None
 
     def __init__(self, *args: Any, street_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

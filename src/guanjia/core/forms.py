@@ -12,6 +12,10 @@ from guanjia.core.client_address import client_address
 from guanjia.core.lockout import lockout_minutes, login_attempt_record, login_locked_until
 from guanjia.core.models import LoginReason
 
+# Ids past a signed 64-bit integer exist nowhere (and SQLite cannot compare them): a form or
+# URL that names one is answered as for any unknown id.
+MAX_ID = 2**63 - 1
+
 
 class LockoutMixin:
     """Refuse before authenticating while the username or the address is locked out.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from guanjia.core.errors import NotFound
+from guanjia.core.forms import MAX_ID
 from guanjia.notifications.models import Notification
 from guanjia.notifications.selectors import (
     Cursor,
@@ -20,8 +21,6 @@ from guanjia.notifications.services import notification_read, notification_read_
 from guanjia.notifications.templatetags.notifications import bell_context
 from guanjia.notifications.texts import notification_text
 from guanjia.people.models import User
-
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,31 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import GuanjiaError
+from guanjia.core.forms import MAX_ID
 from guanjia.org.models import Building, Compound, Unit
 from guanjia.org.selectors import building_find, unit_find
+
+
+class PlaceIdFields(forms.Form):
+    """A compound, then (optionally) one of its buildings and units, by id; subclasses clean
+    them (with building_and_unit_clean) into place_compound, place_building and place_unit."""
+
+    compound = forms.IntegerField(
+        label=gettext_lazy("Compound"), required=False, min_value=1, max_value=MAX_ID
+    )
+    building = forms.IntegerField(
+        label=gettext_lazy("Building"), required=False, min_value=1, max_value=MAX_ID
+    )
+    unit = forms.IntegerField(
+        label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID
+    )
+
+    place_compound: Compound | None = None
+    place_building: Building | None = None
+    place_unit: Unit | None = None
 
 
 def unit_of_building(building: Building, unit_id: int) -> Unit:

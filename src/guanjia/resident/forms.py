@@ -10,36 +10,22 @@ from django.utils.translation import gettext_lazy
 from guanjia.catalog.models import ServiceCategory
 from guanjia.core.errors import GuanjiaError
 from guanjia.core.phones import phone_normalize
-from guanjia.org.forms import building_and_unit_clean
-from guanjia.org.models import Building, Compound, Unit
+from guanjia.org.forms import PlaceIdFields, building_and_unit_clean
+from guanjia.org.models import Compound
 from guanjia.tickets.photos import photo_encode, photo_read
 
 MAX_PHOTOS = 3
-MAX_ID = 2**63 - 1  # ids past a signed 64-bit integer exist nowhere
 # Suggestions for the public spots of a compound; anything else may be typed.
 SPOT_SUGGESTIONS = ("东门", "南门", "西门", "北门", "主干道", "停车场", "垃圾房", "广场")
 
 
-class PlaceForm(forms.Form):
+class PlaceForm(PlaceIdFields):
     """Where: compound, then building and unit (or a public spot of the compound)."""
 
-    compound = forms.IntegerField(
-        label=gettext_lazy("Compound"), required=False, min_value=1, max_value=MAX_ID
-    )
-    building = forms.IntegerField(
-        label=gettext_lazy("Building"), required=False, min_value=1, max_value=MAX_ID
-    )
-    unit = forms.IntegerField(
-        label=gettext_lazy("Unit"), required=False, min_value=1, max_value=MAX_ID
-    )
     room = forms.CharField(label=gettext_lazy("Room (optional)"), required=False, max_length=20)
     spot = forms.CharField(
         label=gettext_lazy("Or a public spot (gate, road…)"), required=False, max_length=100
     )
-
-    place_compound: Compound | None = None
-    place_building: Building | None = None
-    place_unit: Unit | None = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -26,6 +26,7 @@ from guanjia.catalog.selectors import catalog_for_residents
 from guanjia.core.client_address import client_address
 from guanjia.core.cursors import cursor_decode, cursor_encode
 from guanjia.core.errors import GuanjiaError
+from guanjia.core.forms import MAX_ID
 from guanjia.core.phones import phone_mask
 from guanjia.org.models import Building, Compound, Street, Unit
 from guanjia.resident import selectors, services
@@ -61,7 +62,6 @@ PLACE_COOKIE_SALT = "guanjia.resident.place"
 PLACE_COOKIE_AGE = 365 * 24 * 3600
 PLACE_FIELDS = ("compound", "building", "unit", "room", "spot")
 REFRESH_SECONDS = 30
-MAX_ID = 2**63 - 1  # ids past a signed 64-bit integer exist nowhere (and SQLite cannot compare)
 
 
 @dataclass(frozen=True)
